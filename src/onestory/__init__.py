@@ -1,0 +1,3 @@
+"""OneStory: every customer has one story."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,1 @@
+"""AI: understanding messages (classification, extraction) and the models behind it."""

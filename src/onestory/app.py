@@ -1,0 +1,75 @@
+"""create_app(): the ASGI application. The lifespan builds the store, bus, live hub and
+pipeline from settings, migrates the schema, and (embedded default) runs the stage workers."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.concurrency import run_in_threadpool
+from sqlalchemy import text
+
+from onestory import __version__
+from onestory.api import router as api_router
+from onestory.app_state import Runtime, build_runtime, start_runtime, stop_runtime
+from onestory.config import Settings, get_settings
+from onestory.db.migrate import upgrade
+from onestory.kit.clock import Clock
+from onestory.kit.http import ORJSONResponse, install_error_handlers
+
+log = logging.getLogger(__name__)
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    clock: Clock | None = None,
+    runtime: Runtime | None = None,
+    migrate: bool = True,
+) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        rt = runtime or build_runtime(settings, clock=clock)
+        if migrate:
+            await run_in_threadpool(upgrade, rt.db.engine)
+        app.state.runtime = rt
+        await start_runtime(rt, workers=settings.pipeline.inprocess_workers)
+        log.info("OneStory %s ready (store=%s, bus=%s)", __version__, rt.db.dialect, rt.bus.name)
+        try:
+            yield
+        finally:
+            await stop_runtime(rt)
+
+    app = FastAPI(
+        title="OneStory",
+        version=__version__,
+        description="Every customer has one story. Open-source, self-hostable CX platform.",
+        lifespan=lifespan,
+        default_response_class=ORJSONResponse,
+    )
+    install_error_handlers(app)
+    app.include_router(api_router)
+
+    @app.get("/health", tags=["health"], summary="Liveness and pipeline backlog (no key needed)")
+    async def health() -> dict[str, object]:
+        rt: Runtime = app.state.runtime
+
+        def check() -> int:
+            with rt.db.transaction() as s:
+                s.execute(text("SELECT 1"))
+            return rt.pipeline.pending_count()
+
+        pending = await run_in_threadpool(check)
+        return {
+            "status": "ok",
+            "version": __version__,
+            "store": rt.db.dialect,
+            "bus": rt.bus.name,
+            "pipeline_pending": pending,
+        }
+
+    return app

@@ -1,0 +1,88 @@
+"""The running application's shared objects, built once by the lifespan (or by tests/CLI)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from onestory.bus.base import Bus
+from onestory.bus.memory import MemoryBus
+from onestory.bus.redis import RedisBus
+from onestory.config import Settings
+from onestory.db import Database, create_database
+from onestory.events.service import Recorded
+from onestory.kit.clock import Clock, SystemClock
+from onestory.live.hub import ALL, LiveHub, MemoryHub, RedisHub, customer_channel
+from onestory.pipeline.runner import Pipeline
+from onestory.wiring import register_stages
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    db: Database
+    bus: Bus
+    live: LiveHub
+    pipeline: Pipeline
+    clock: Clock
+    services: dict[str, Any] = field(default_factory=dict)
+
+    async def after_record(self, recorded: Recorded) -> None:
+        """After a commit that recorded events: push them live, then feed the pipeline."""
+        await self.pipeline.publish(recorded)
+        for row in recorded.rows:
+            if row["customer_id"]:
+                await self.live.publish(
+                    [customer_channel(row["customer_id"]), ALL],
+                    {"kind": "story.recorded", "event": _live_event(row)},
+                )
+
+
+def _live_event(row: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": row["id"],
+        "type": row["type"],
+        "source": row["source"],
+        "channel": row["channel"],
+        "occurred_at": row["occurred_at"].isoformat(),
+        "received_at": row["received_at"].isoformat(),
+        "customer_id": row["customer_id"],
+        "payload": row["payload"],
+    }
+
+
+def build_runtime(settings: Settings, *, clock: Clock | None = None) -> Runtime:
+    clock = clock or SystemClock()
+    db = create_database(
+        settings.database_url, echo=settings.db.echo, pool_size=settings.db.pool_size
+    )
+    bus: Bus
+    live: LiveHub
+    if settings.bus == "redis":
+        bus = RedisBus(settings.redis_url, settings.pipeline.stream_prefix)
+        live = RedisHub(settings.redis_url, settings.pipeline.stream_prefix)
+    else:
+        bus = MemoryBus()
+        live = MemoryHub()
+    services: dict[str, Any] = {"settings": settings, "live": live}
+    pipeline = Pipeline(db, bus, clock, services=services, batch_size=settings.pipeline.batch_size)
+    runtime = Runtime(settings, db, bus, live, pipeline, clock, services)
+    register_stages(pipeline, services)
+    return runtime
+
+
+async def start_runtime(runtime: Runtime, *, workers: bool) -> None:
+    await runtime.live.start()
+    if workers:
+        await runtime.pipeline.start()
+
+
+async def stop_runtime(runtime: Runtime) -> None:
+    await runtime.pipeline.stop()
+    await runtime.live.close()
+    await runtime.bus.close()
+    await asyncio.to_thread(runtime.db.dispose)

@@ -1,0 +1,20 @@
+"""The ``onestory`` command line (Typer): one module per command group."""
+
+from __future__ import annotations
+
+import typer
+
+from onestory.cli import core, keys
+
+app = typer.Typer(
+    name="onestory",
+    help="OneStory: every customer has one story.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+app.command("init")(core.init)
+app.command("serve")(core.serve)
+app.command("worker")(core.worker)
+app.command("demo")(core.demo)
+app.command("import")(core.import_file)
+app.add_typer(keys.app, name="keys")

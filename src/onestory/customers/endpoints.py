@@ -1,0 +1,80 @@
+"""Customers: search, profile, the story, and admin unmerge."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query
+from fastapi.concurrency import run_in_threadpool
+
+from onestory.auth.service import Principal
+from onestory.customers import service
+from onestory.customers.schemas import CustomerList, Profile, StoryPage
+from onestory.deps import RuntimeDep, SessionDep, require
+from onestory.events.service import Recorded
+
+router = APIRouter(tags=["customers"])
+
+Reader = Annotated[Principal, Depends(require("customers:read"))]
+Writer = Annotated[Principal, Depends(require("customers:write"))]
+
+
+@router.get(
+    "/customers", response_model=CustomerList, summary="Find customers by any identifier or name"
+)
+def list_customers(
+    session: SessionDep,
+    _: Reader,
+    q: Annotated[str, Query(min_length=1, max_length=320)],
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+) -> CustomerList:
+    return CustomerList(items=service.find(session, q, limit=limit))
+
+
+@router.get("/customers/{customer_id}", response_model=Profile, summary="A customer's profile")
+def get_customer(customer_id: str, session: SessionDep, _: Reader) -> Profile:
+    return service.profile(session, service.get_root(session, customer_id))
+
+
+@router.get(
+    "/customers/{customer_id}/story",
+    response_model=StoryPage,
+    summary="The customer's timeline across every channel and system, newest first",
+)
+def get_story(
+    customer_id: str,
+    session: SessionDep,
+    _: Reader,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    type: Annotated[
+        list[str] | None, Query(description="Event types; 'payment.*' for a family")
+    ] = None,
+    channel: Annotated[list[str] | None, Query()] = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> StoryPage:
+    return service.story(
+        session,
+        customer_id,
+        limit=limit,
+        cursor=cursor,
+        types=type,
+        channels=channel,
+        since=since,
+        until=until,
+    )
+
+
+@router.post(
+    "/customers/merges/{merge_id}/unmerge",
+    summary="Undo a merge, restoring both customers' stories (admin)",
+)
+async def unmerge(merge_id: str, runtime: RuntimeDep, principal: Writer) -> dict[str, str]:
+    def work() -> Recorded:
+        with runtime.db.transaction(write=True) as session:
+            return service.unmerge(session, merge_id, actor=principal.name, clock=runtime.clock)
+
+    await runtime.after_record(await run_in_threadpool(work))
+    return {"status": "unmerged", "merge_id": merge_id}

@@ -1,0 +1,162 @@
+"""SQL for customers, identities and merges."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, bindparam, case, func, or_, select, update
+from sqlalchemy.orm import Session
+
+from onestory.db.base import Base, table_of
+from onestory.models import Customer, CustomerMerge, Event, Identity
+
+
+def identities_by_key(session: Session, keys: Iterable[str]) -> dict[str, str]:
+    """Map identity key to the customer id it is attached to, for the keys that exist."""
+    found: dict[str, str] = {}
+    key_list = list(dict.fromkeys(keys))
+    for i in range(0, len(key_list), 900):
+        chunk = key_list[i : i + 900]
+        rows = session.execute(
+            select(Identity.key, Identity.customer_id).where(Identity.key.in_(chunk))
+        )
+        found.update({k: c for k, c in rows})
+    return found
+
+
+def customers_by_id(session: Session, ids: Iterable[str]) -> dict[str, Customer]:
+    id_list = list(dict.fromkeys(ids))
+    out: dict[str, Customer] = {}
+    for i in range(0, len(id_list), 900):
+        rows = session.scalars(select(Customer).where(Customer.id.in_(id_list[i : i + 900])))
+        out.update({c.id: c for c in rows})
+    return out
+
+
+def strong_identity_owners(session: Session, customer_ids: Iterable[str]) -> set[str]:
+    """Which of these customers have at least one strong identity (are "known people")."""
+    ids = list(set(customer_ids))
+    if not ids:
+        return set()
+    rows = session.scalars(
+        select(Identity.customer_id)
+        .where(Identity.customer_id.in_(ids), Identity.strong.is_(True))
+        .distinct()
+    )
+    return set(rows)
+
+
+def group_ids(session: Session, root_id: str) -> list[str]:
+    """The root customer plus every customer merged into it (merges are kept flat)."""
+    merged = session.scalars(select(Customer.id).where(Customer.merged_into == root_id)).all()
+    return [root_id, *merged]
+
+
+def identities_of(session: Session, customer_ids: Sequence[str]) -> list[Identity]:
+    return list(
+        session.scalars(
+            select(Identity)
+            .where(Identity.customer_id.in_(customer_ids))
+            .order_by(Identity.strong.desc(), Identity.kind, Identity.value)
+        )
+    )
+
+
+def repoint_identities(session: Session, from_id: str, to_id: str) -> list[str]:
+    keys = list(session.scalars(select(Identity.key).where(Identity.customer_id == from_id)))
+    if keys:
+        session.execute(
+            update(Identity).where(Identity.customer_id == from_id).values(customer_id=to_id)
+        )
+    return keys
+
+
+def repoint_merged_children(session: Session, from_id: str, to_id: str) -> list[str]:
+    children = list(session.scalars(select(Customer.id).where(Customer.merged_into == from_id)))
+    if children:
+        session.execute(
+            update(Customer).where(Customer.merged_into == from_id).values(merged_into=to_id)
+        )
+    return children
+
+
+def touch_seen(session: Session, spans: dict[str, tuple[datetime, datetime]]) -> None:
+    """Widen customers' first/last seen to include the given (first, last) per customer."""
+    if not spans:
+        return
+    params = [{"cid": cid, "first": f, "last": la} for cid, (f, la) in spans.items()]
+    table = table_of(Customer)
+    stmt = (
+        update(table)
+        .where(table.c.id == bindparam("cid"))
+        .values(
+            first_seen=case(
+                (
+                    or_(table.c.first_seen.is_(None), table.c.first_seen > bindparam("first")),
+                    bindparam("first"),
+                ),
+                else_=table.c.first_seen,
+            ),
+            last_seen=case(
+                (
+                    or_(table.c.last_seen.is_(None), table.c.last_seen < bindparam("last")),
+                    bindparam("last"),
+                ),
+                else_=table.c.last_seen,
+            ),
+        )
+    )
+    session.connection().execute(stmt, params)
+
+
+def channel_counts(session: Session, customer_ids: Sequence[str]) -> dict[str, int]:
+    rows = session.execute(
+        select(Event.channel, func.count())
+        .where(Event.customer_id.in_(customer_ids))
+        .group_by(Event.channel)
+    )
+    return {(ch or "none"): n for ch, n in rows}
+
+
+def merges_of(session: Session, customer_ids: Sequence[str]) -> list[CustomerMerge]:
+    return list(
+        session.scalars(
+            select(CustomerMerge)
+            .where(
+                or_(
+                    CustomerMerge.survivor_id.in_(customer_ids),
+                    CustomerMerge.merged_id.in_(customer_ids),
+                )
+            )
+            .order_by(CustomerMerge.created_at.desc())
+        )
+    )
+
+
+def search_customers(session: Session, *, keys: list[str], text: str, limit: int) -> list[Customer]:
+    """Customers matching an identity key exactly, or whose name or identifier contains ``text``."""
+    like = f"%{text.lower()}%"
+    ident_match = select(Identity.customer_id).where(
+        or_(Identity.key.in_(keys), func.lower(Identity.value).like(like))
+        if keys
+        else func.lower(Identity.value).like(like)
+    )
+    stmt = (
+        select(Customer)
+        .where(
+            and_(
+                Customer.merged_into.is_(None),
+                or_(func.lower(Customer.display_name).like(like), Customer.id.in_(ident_match)),
+            )
+        )
+        .order_by(Customer.last_seen.desc())
+        .limit(limit)
+    )
+    return list(session.scalars(stmt))
+
+
+def insert_rows(session: Session, model: type[Base], rows: list[dict[str, Any]]) -> None:
+    if rows:
+        session.connection().execute(table_of(model).insert(), rows)

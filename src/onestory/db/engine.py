@@ -1,0 +1,93 @@
+"""Engine and session factories for SQLite (embedded default) and PostgreSQL (scale-out)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.orm import Session, sessionmaker
+
+from onestory.kit.jsonutil import dumps, loads
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cur = dbapi_connection.cursor()
+    # WAL lets readers run while one writer commits; NORMAL sync survives a killed process
+    # (only an OS crash or power loss can lose the last transactions).
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA busy_timeout=30000")
+    cur.execute("PRAGMA temp_store=MEMORY")
+    cur.execute("PRAGMA cache_size=-65536")
+    cur.execute("PRAGMA mmap_size=268435456")
+    cur.close()
+    # We issue BEGIN ourselves (see _sqlite_begin) so writers can ask for IMMEDIATE.
+    dbapi_connection.isolation_level = None
+
+
+def _sqlite_begin(conn: Connection) -> None:
+    mode = conn.get_execution_options().get("sqlite_begin", "DEFERRED")
+    conn.exec_driver_sql(f"BEGIN {mode}")
+
+
+@dataclass
+class Database:
+    """The engine and session factory of one store."""
+
+    engine: Engine
+    sessions: sessionmaker[Session]
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.dialect == "sqlite"
+
+    @contextmanager
+    def transaction(self, *, write: bool = False) -> Iterator[Session]:
+        """One unit of work: commit on success, roll back on error. Services never commit;
+        the caller (an endpoint dependency, a job runner, a CLI command) does, here.
+
+        ``write=True`` takes SQLite's write lock up front (``BEGIN IMMEDIATE``): a deferred
+        transaction that reads first and writes later fails at once with "database is locked"
+        when another writer committed in between, instead of waiting its turn.
+        """
+        with self.sessions() as session, session.begin():
+            if write and self.is_sqlite:
+                session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
+            yield session
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def create_database(url: str, *, echo: bool = False, pool_size: int = 10) -> Database:
+    kwargs: dict[str, Any] = {
+        "echo": echo,
+        "json_serializer": dumps,
+        "json_deserializer": loads,
+        "future": True,
+    }
+    if url.startswith("sqlite"):
+        path = url.split("///", 1)[-1]
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
+        kwargs["pool_size"] = pool_size
+        kwargs["max_overflow"] = 20
+    else:
+        kwargs["pool_size"] = pool_size
+        kwargs["max_overflow"] = 20
+        kwargs["pool_pre_ping"] = True
+    engine = create_engine(url, **kwargs)
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin)
+    return Database(engine=engine, sessions=sessionmaker(engine, expire_on_commit=False))

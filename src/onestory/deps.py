@@ -1,0 +1,75 @@
+"""FastAPI dependencies: the runtime, a transaction per request, the calling principal."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.orm import Session
+
+from onestory.app_state import Runtime
+from onestory.auth.service import Principal, authenticate
+from onestory.kit.errors import Forbidden, Unauthorized
+
+CACHE_SECONDS = 30.0
+
+
+def get_runtime(request: Request) -> Runtime:
+    runtime: Runtime = request.app.state.runtime
+    return runtime
+
+
+RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+
+
+def get_session(runtime: RuntimeDep) -> Iterator[Session]:
+    """A read transaction per request (writes go through services with their own)."""
+    with runtime.db.transaction() as session:
+        yield session
+
+
+SessionDep = Annotated[Session, Depends(get_session)]
+
+
+def bearer_token(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    if header.lower().startswith("bearer "):
+        return header[7:].strip() or None
+    return request.headers.get("x-api-key") or None
+
+
+def principal_for(runtime: Runtime, token: str | None) -> Principal:
+    if not token:
+        raise Unauthorized("send an API key as 'Authorization: Bearer os_...'")
+    # A short-lived cache keeps key checks off the hot ingest path; a revoked key stops
+    # working within CACHE_SECONDS everywhere.
+    cache: dict[str, tuple[Principal, float]] = runtime.services.setdefault("principal_cache", {})
+    now = time.monotonic()
+    hit = cache.get(token)
+    if hit is not None and hit[1] > now:
+        return hit[0]
+    with runtime.db.transaction() as session:
+        principal = authenticate(session, token)
+    if principal is None:
+        raise Unauthorized("the API key is unknown or revoked")
+    if len(cache) > 10_000:
+        cache.clear()
+    cache[token] = (principal, now + CACHE_SECONDS)
+    return principal
+
+
+def require(scope: str) -> Callable[[Request], Principal]:
+    """Dependency factory: the caller must hold ``scope`` (or ``admin``)."""
+
+    def check(request: Request) -> Principal:
+        runtime = get_runtime(request)
+        principal = getattr(request.state, "principal", None) or principal_for(
+            runtime, bearer_token(request)
+        )
+        if not principal.allows(scope):
+            raise Forbidden(f"this key lacks the '{scope}' scope")
+        return principal
+
+    return check

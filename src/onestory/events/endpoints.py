@@ -1,0 +1,117 @@
+"""Event ingestion: one event, or a batch of up to 1,000 with per-item results."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import Response
+
+from onestory.app_state import Runtime
+from onestory.auth.service import Principal
+from onestory.customers import repository as customers_repo
+from onestory.customers import service as customers_service
+from onestory.customers.schemas import SearchHit, SearchResult
+from onestory.deps import RuntimeDep, SessionDep, require
+from onestory.events import repository as repo
+from onestory.events.ingest import ingest_with_retry
+from onestory.events.schemas import BatchItemResult, BatchResult, IngestResult
+from onestory.events.service import ItemOutcome
+from onestory.kit.errors import InvalidInput, OneStoryError, PayloadTooLarge, field_error
+from onestory.kit.http import ORJSONResponse, read_json
+
+router = APIRouter(tags=["events"])
+
+Writer = Annotated[Principal, Depends(require("events:write"))]
+Reader = Annotated[Principal, Depends(require("customers:read"))]
+
+
+def _raise_for(outcome: ItemOutcome) -> None:
+    err: OneStoryError
+    if outcome.status == 413:
+        err = PayloadTooLarge("the event payload is too large", errors=outcome.errors)
+    else:
+        err = InvalidInput("the event is invalid", errors=outcome.errors)
+    raise err
+
+
+async def _ingest(runtime: Runtime, items: list[Any]) -> list[ItemOutcome]:
+    outcomes, recorded = await run_in_threadpool(ingest_with_retry, runtime, items)
+    await runtime.after_record(recorded)
+    return outcomes
+
+
+@router.post(
+    "/events",
+    status_code=201,
+    response_model=IngestResult,
+    summary="Record one event",
+    responses={200: {"description": "Already recorded (same source and idempotency key)"}},
+)
+async def post_event(request: Request, runtime: RuntimeDep, _: Writer) -> Response:
+    body = await read_json(request, runtime.settings.ingest.max_body_bytes)
+    if not isinstance(body, dict):
+        raise InvalidInput(
+            "send one event as a JSON object", errors=[field_error("body", "not an object")]
+        )
+    (outcome,) = await _ingest(runtime, [body])
+    if outcome.status >= 400:
+        _raise_for(outcome)
+    result = IngestResult(
+        id=outcome.id or "", customer_id=outcome.customer_id, duplicate=outcome.duplicate
+    )
+    return ORJSONResponse(result.model_dump(), status_code=outcome.status)
+
+
+@router.post("/events/batch", response_model=BatchResult, summary="Record up to 1,000 events")
+async def post_batch(request: Request, runtime: RuntimeDep, _: Writer) -> Response:
+    body = await read_json(request, runtime.settings.ingest.max_body_bytes)
+    items = body.get("events") if isinstance(body, dict) else body
+    if not isinstance(items, list):
+        raise InvalidInput(
+            'send a JSON array of events, or {"events": [...]}',
+            errors=[field_error("events", "not a list")],
+        )
+    limit = runtime.settings.ingest.max_batch
+    if len(items) > limit:
+        raise PayloadTooLarge(
+            f"a batch holds at most {limit} events; this one has {len(items)}",
+            errors=[field_error("events", f"more than {limit} items")],
+        )
+    outcomes = await _ingest(runtime, items) if items else []
+    result = BatchResult(
+        accepted=sum(1 for o in outcomes if o.status == 201),
+        duplicates=sum(1 for o in outcomes if o.duplicate),
+        rejected=sum(1 for o in outcomes if o.status >= 400),
+        items=[
+            BatchItemResult(
+                index=o.index,
+                status=o.status,
+                id=o.id,
+                customer_id=o.customer_id,
+                duplicate=o.duplicate,
+                errors=o.errors,
+            )
+            for o in outcomes
+        ],
+    )
+    status = 200 if result.rejected == 0 else 207
+    return ORJSONResponse(result.model_dump(), status_code=status)
+
+
+@router.get("/search/events", response_model=SearchResult, summary="Full-text search over events")
+def search_events(
+    session: SessionDep,
+    _: Reader,
+    q: Annotated[str, Query(min_length=1, max_length=500)],
+    customer_id: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> SearchResult:
+    ids = None
+    if customer_id:
+        root = customers_service.get_root(session, customer_id)
+        ids = customers_repo.group_ids(session, root.id)
+    rows = repo.search_events(session, q, customer_ids=ids, limit=limit)
+    events = customers_service.events_out(session, rows, {})
+    return SearchResult(items=[SearchHit(event=e, customer_id=e.customer_id) for e in events])

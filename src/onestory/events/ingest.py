@@ -1,0 +1,36 @@
+"""Ingestion as a unit of work: one write transaction, retried on a lost race."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy.exc import IntegrityError, OperationalError
+
+from onestory.events.service import ItemOutcome, Recorded, ingest
+from onestory.kit.errors import Unavailable
+
+if TYPE_CHECKING:
+    from onestory.app_state import Runtime
+
+log = logging.getLogger(__name__)
+
+
+def ingest_with_retry(runtime: Runtime, items: list[Any]) -> tuple[list[ItemOutcome], Recorded]:
+    """Record a batch. Two API processes creating the same identity at once (PostgreSQL) makes
+    one transaction fail on a unique constraint; it is retried and then sees the other's rows."""
+    last: Exception | None = None
+    for _attempt in range(4):
+        try:
+            with runtime.db.transaction(write=True) as session:
+                return ingest(
+                    session,
+                    items,
+                    settings=runtime.settings.ingest,
+                    clock=runtime.clock,
+                    payload_filter=runtime.services.get("payload_filter"),
+                )
+        except (IntegrityError, OperationalError) as exc:
+            log.warning("ingest transaction failed (%s); retrying", type(exc).__name__)
+            last = exc
+    raise Unavailable("the store is busy; nothing was recorded, retry the request") from last

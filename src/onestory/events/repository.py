@@ -1,0 +1,125 @@
+"""SQL for the event store: bulk inserts, idempotency look-ups, story pages, full-text search."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, func, or_, select, text
+from sqlalchemy.orm import Session
+
+from onestory.db.base import table_of
+from onestory.models import Event, Insight, PipelineJob
+
+
+def existing_by_idempotency(
+    session: Session, pairs: set[tuple[str, str]]
+) -> dict[tuple[str, str], tuple[str, str | None]]:
+    """(source, idempotency key) -> (event id, customer id) for pairs already stored."""
+    out: dict[tuple[str, str], tuple[str, str | None]] = {}
+    by_source: dict[str, list[str]] = {}
+    for source, key in pairs:
+        by_source.setdefault(source, []).append(key)
+    for source, keys in by_source.items():
+        for i in range(0, len(keys), 900):
+            rows = session.execute(
+                select(Event.idempotency_key, Event.id, Event.customer_id).where(
+                    Event.source == source, Event.idempotency_key.in_(keys[i : i + 900])
+                )
+            )
+            for found, eid, cid in rows:
+                if found is not None:
+                    out[(source, found)] = (eid, cid)
+    return out
+
+
+def insert_events(session: Session, rows: list[dict[str, Any]]) -> list[int]:
+    """Insert events and their pipeline jobs; return the events' sequence numbers in order."""
+    if not rows:
+        return []
+    conn = session.connection()
+    events = table_of(Event)
+    result = conn.execute(
+        events.insert().returning(events.c.seq, sort_by_parameter_order=True), rows
+    )
+    seqs = [r[0] for r in result]
+    now = rows[0]["received_at"]
+    conn.execute(
+        table_of(PipelineJob).insert(),
+        [{"event_seq": s, "stage": 0, "attempts": 0, "updated_at": now} for s in seqs],
+    )
+    return seqs
+
+
+def story_page(
+    session: Session,
+    customer_ids: Sequence[str],
+    *,
+    limit: int,
+    before: tuple[datetime, int] | None,
+    types: Sequence[str] | None,
+    channels: Sequence[str] | None,
+    since: datetime | None,
+    until: datetime | None,
+) -> list[Event]:
+    conds: list[ColumnElement[bool]] = [Event.customer_id.in_(customer_ids)]
+    if before is not None:
+        t, seq = before
+        conds.append(or_(Event.occurred_at < t, and_(Event.occurred_at == t, Event.seq < seq)))
+    if types:
+        exact = [t for t in types if not t.endswith(".*")]
+        prefixes = [t[:-1] for t in types if t.endswith(".*")]
+        ors: list[ColumnElement[bool]] = []
+        if exact:
+            ors.append(Event.type.in_(exact))
+        ors.extend(Event.type.startswith(p, autoescape=True) for p in prefixes)
+        conds.append(or_(*ors))
+    if channels:
+        conds.append(Event.channel.in_(channels))
+    if since is not None:
+        conds.append(Event.occurred_at >= since)
+    if until is not None:
+        conds.append(Event.occurred_at < until)
+    stmt = (
+        select(Event)
+        .where(*conds)
+        .order_by(Event.occurred_at.desc(), Event.seq.desc())
+        .limit(limit)
+    )
+    return list(session.scalars(stmt))
+
+
+def insights_for(session: Session, event_ids: Sequence[str]) -> dict[str, list[Insight]]:
+    out: dict[str, list[Insight]] = {}
+    if not event_ids:
+        return out
+    for row in session.scalars(select(Insight).where(Insight.event_id.in_(event_ids))):
+        out.setdefault(row.event_id, []).append(row)
+    return out
+
+
+def search_events(
+    session: Session, query: str, *, customer_ids: Sequence[str] | None, limit: int
+) -> list[Event]:
+    """Full-text search over event text: SQLite FTS5 or PostgreSQL ``tsvector``."""
+    dialect = session.get_bind().dialect.name
+    if dialect == "sqlite":
+        # Quote every term so user input is never FTS5 syntax.
+        terms = [t.replace('"', '""') for t in query.split() if t.strip()]
+        if not terms:
+            return []
+        match = " ".join(f'"{t}"' for t in terms)
+        seqs = (
+            select(text("rowid")).select_from(text("events_fts")).where(text("events_fts MATCH :q"))
+        )
+        stmt = select(Event).where(Event.seq.in_(seqs)).params(q=match)
+    else:
+        tsq = func.plainto_tsquery("simple", query)
+        stmt = select(Event).where(
+            func.to_tsvector("simple", func.coalesce(Event.text, "")).op("@@")(tsq)
+        )
+    if customer_ids is not None:
+        stmt = stmt.where(Event.customer_id.in_(customer_ids))
+    stmt = stmt.order_by(Event.occurred_at.desc()).limit(limit)
+    return list(session.scalars(stmt))

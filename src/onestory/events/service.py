@@ -1,0 +1,299 @@
+"""Recording events: validation, idempotency, identity resolution, one bulk write per batch.
+
+The caller owns the transaction (``Database.transaction(write=True)``); nothing here commits.
+What was recorded is returned so the caller can publish it to the pipeline after commit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+from sqlalchemy.orm import Session
+
+from onestory.config import IngestSettings
+from onestory.customers import repository as customers_repo
+from onestory.customers.identity import IdentifierError, IdentityKey, identity_keys
+from onestory.customers.resolver import IdentityResolver
+from onestory.events import repository as repo
+from onestory.events.schemas import EventIn
+from onestory.events.types import PAYLOAD_SCHEMAS, extract_text
+from onestory.kit.clock import Clock
+from onestory.kit.errors import field_error
+from onestory.kit.ids import new_id
+from onestory.kit.jsonutil import dumpb
+
+# Rewrites a payload before it is stored (e.g. personal-data redaction); must not raise.
+PayloadFilter = Callable[[str, dict[str, Any]], dict[str, Any]]
+
+
+@dataclass
+class ItemOutcome:
+    index: int
+    status: int
+    id: str | None = None
+    customer_id: str | None = None
+    duplicate: bool = False
+    errors: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass
+class EventDraft:
+    """An event OneStory itself records (merges, AI findings, playbook actions, replies)."""
+
+    type: str
+    customer_id: str | None
+    payload: dict[str, Any]
+    occurred_at: datetime
+    channel: str | None = "system"
+    source: str = "onestory"
+    idempotency_key: str | None = None
+
+
+@dataclass
+class Recorded:
+    """Events written in this transaction: publish ``seqs`` to the pipeline after commit."""
+
+    seqs: list[int] = field(default_factory=list)
+    rows: list[dict[str, Any]] = field(default_factory=list)
+
+    def extend(self, other: Recorded) -> None:
+        self.seqs.extend(other.seqs)
+        self.rows.extend(other.rows)
+
+
+@dataclass
+class _Valid:
+    index: int
+    event: EventIn
+    keys: list[IdentityKey]
+    payload: dict[str, Any]
+
+
+def _pydantic_errors(exc: ValidationError, prefix: str = "") -> list[dict[str, Any]]:
+    out = []
+    for err in exc.errors(include_url=False, include_context=False, include_input=False):
+        loc = ".".join(str(p) for p in err["loc"])
+        out.append(
+            field_error(f"{prefix}{loc}" if loc else prefix.rstrip(".") or "body", err["msg"])
+        )
+    return out
+
+
+def validate_item(
+    raw: Any, index: int, *, settings: IngestSettings, now: datetime
+) -> _Valid | ItemOutcome:
+    """Validate one raw (parsed JSON) item; return it ready to record or a 4xx outcome."""
+    if not isinstance(raw, dict):
+        return ItemOutcome(
+            index, 422, errors=[field_error("body", "each event must be a JSON object")]
+        )
+    try:
+        event = EventIn.model_validate(raw)
+    except ValidationError as exc:
+        return ItemOutcome(index, 422, errors=_pydantic_errors(exc))
+    errors: list[dict[str, Any]] = []
+    size = len(dumpb(event.payload))
+    if size > settings.max_payload_bytes:
+        return ItemOutcome(
+            index,
+            413,
+            errors=[
+                field_error(
+                    "payload",
+                    f"payload is {size} bytes; the limit is {settings.max_payload_bytes}",
+                )
+            ],
+        )
+    if event.occurred_at > now + timedelta(seconds=settings.max_future_skew_seconds):
+        errors.append(
+            field_error(
+                "occurred_at",
+                f"is in the future (more than {settings.max_future_skew_seconds}s ahead of "
+                "the server clock)",
+            )
+        )
+    payload: dict[str, Any] = event.payload
+    schema: type[BaseModel] | None = PAYLOAD_SCHEMAS.get(event.type)
+    if schema is not None:
+        try:
+            payload = schema.model_validate(payload).model_dump(mode="json", exclude_none=True)
+        except ValidationError as exc:
+            errors.extend(_pydantic_errors(exc, "payload."))
+    keys: list[IdentityKey] = []
+    try:
+        keys = identity_keys(event.customer, settings.default_phone_region)
+    except IdentifierError as exc:
+        errors.append(field_error(exc.field, exc.reason))
+    if not keys and not event.customer.customer_id and not errors:
+        errors.append(
+            field_error(
+                "customer",
+                "needs at least one identifier (customer_id, email, phone, external_ids, "
+                "social, device_id or cookie_id)",
+            )
+        )
+    if errors:
+        return ItemOutcome(index, 422, errors=errors)
+    return _Valid(index, event, keys, payload)
+
+
+def ingest(
+    session: Session,
+    raw_items: Sequence[Any],
+    *,
+    settings: IngestSettings,
+    clock: Clock,
+    payload_filter: PayloadFilter | None = None,
+) -> tuple[list[ItemOutcome], Recorded]:
+    """Validate, de-duplicate, resolve and record a batch. Invalid items are reported, the
+    valid ones stored: one bad event never costs the others."""
+    now = clock.now()
+    outcomes: list[ItemOutcome | None] = [None] * len(raw_items)
+    valid: list[_Valid] = []
+    for i, raw in enumerate(raw_items):
+        checked = validate_item(raw, i, settings=settings, now=now)
+        if isinstance(checked, ItemOutcome):
+            outcomes[i] = checked
+        else:
+            valid.append(checked)
+
+    pairs = {(v.event.source, v.event.idempotency_key) for v in valid if v.event.idempotency_key}
+    existing = repo.existing_by_idempotency(session, pairs) if pairs else {}
+
+    resolver = IdentityResolver(session, now)
+    resolver.prefetch(
+        {k.key for v in valid for k in v.keys},
+        {v.event.customer.customer_id for v in valid if v.event.customer.customer_id},
+    )
+
+    rows: list[dict[str, Any]] = []
+    seen_in_batch: dict[tuple[str, str], int] = {}
+    for v in valid:
+        ev = v.event
+        pair = (ev.source, ev.idempotency_key) if ev.idempotency_key else None
+        if pair and pair in existing:
+            eid, cid = existing[pair]
+            root = resolver.root_of(cid) if cid else None
+            outcomes[v.index] = ItemOutcome(v.index, 200, eid, root, duplicate=True)
+            continue
+        if pair and pair in seen_in_batch:
+            first = outcomes[seen_in_batch[pair]]
+            assert first is not None
+            outcomes[v.index] = ItemOutcome(v.index, 200, first.id, first.customer_id, True)
+            continue
+        explicit = ev.customer.customer_id
+        if explicit and not resolver.exists(explicit):
+            outcomes[v.index] = ItemOutcome(
+                v.index, 422, errors=[field_error("customer.customer_id", "no such customer")]
+            )
+            continue
+        eid = new_id("evt")
+        cid = resolver.resolve(
+            v.keys,
+            customer_id=explicit,
+            name=ev.customer.name,
+            event_id=eid,
+            occurred_at=ev.occurred_at,
+        )
+        payload = payload_filter(ev.type, v.payload) if payload_filter else v.payload
+        rows.append(
+            {
+                "id": eid,
+                "type": ev.type,
+                "source": ev.source,
+                "channel": ev.channel.value if ev.channel else None,
+                "occurred_at": ev.occurred_at,
+                "received_at": now,
+                "customer_id": cid,
+                "idempotency_key": ev.idempotency_key,
+                "identifiers": ev.customer.model_dump(exclude_defaults=True),
+                "payload": payload,
+                "text": extract_text(payload),
+            }
+        )
+        outcomes[v.index] = ItemOutcome(v.index, 201, eid, cid)
+        if pair:
+            seen_in_batch[pair] = v.index
+    resolver.flush()
+
+    # Events attributed before a merge later in the same batch point at the merged record;
+    # answer with the survivor, which is what a reader of the story will see.
+    if resolver.merges:
+        for o in outcomes:
+            if o is not None and o.customer_id:
+                o.customer_id = resolver.root_of(o.customer_id)
+    for m in resolver.merges:
+        rows.append(
+            _draft_row(
+                EventDraft(
+                    type="customer.merged",
+                    customer_id=m.survivor_id,
+                    payload={
+                        "merge_id": m.merge_id,
+                        "survivor_id": m.survivor_id,
+                        "merged_id": m.merged_id,
+                        "reason": m.reason,
+                        "evidence": m.evidence,
+                    },
+                    occurred_at=m.occurred_at,
+                ),
+                now,
+            )
+        )
+    recorded = Recorded(repo.insert_events(session, rows), rows)
+    _touch_seen(session, rows, resolver)
+    return [o for o in outcomes if o is not None], recorded
+
+
+def _touch_seen(session: Session, rows: list[dict[str, Any]], resolver: IdentityResolver) -> None:
+    spans: dict[str, tuple[datetime, datetime]] = {}
+    for r in rows:
+        cid = r["customer_id"]
+        if cid is None or r["source"] == "onestory":
+            continue
+        root = resolver.root_of(cid)
+        t = r["occurred_at"]
+        if root in spans:
+            f, la = spans[root]
+            spans[root] = (min(f, t), max(la, t))
+        else:
+            spans[root] = (t, t)
+    customers_repo.touch_seen(session, spans)
+
+
+def _draft_row(draft: EventDraft, now: datetime) -> dict[str, Any]:
+    return {
+        "id": new_id("evt"),
+        "type": draft.type,
+        "source": draft.source,
+        "channel": draft.channel,
+        "occurred_at": draft.occurred_at,
+        "received_at": now,
+        "customer_id": draft.customer_id,
+        "idempotency_key": draft.idempotency_key,
+        "identifiers": {"customer_id": draft.customer_id} if draft.customer_id else {},
+        "payload": draft.payload,
+        "text": extract_text(draft.payload),
+    }
+
+
+def record(session: Session, drafts: Sequence[EventDraft], *, clock: Clock) -> Recorded:
+    """Record events OneStory itself produces. Drafts with an idempotency key already stored
+    for their source are skipped, which keeps re-run pipeline stages from writing twice."""
+    now = clock.now()
+    pairs = {(d.source, d.idempotency_key) for d in drafts if d.idempotency_key}
+    existing = repo.existing_by_idempotency(session, pairs) if pairs else {}
+    rows = []
+    seen: set[tuple[str, str]] = set()
+    for d in drafts:
+        if d.idempotency_key:
+            pair = (d.source, d.idempotency_key)
+            if pair in existing or pair in seen:
+                continue
+            seen.add(pair)
+        rows.append(_draft_row(d, now))
+    return Recorded(repo.insert_events(session, rows), rows)

@@ -1,0 +1,7 @@
+"""All ORM tables, one module per aggregate, re-exported here (import from here only)."""
+
+from onestory.models.auth import ApiKey
+from onestory.models.customers import Customer, CustomerMerge, Identity
+from onestory.models.events import Event, Insight, PipelineJob
+
+__all__ = ["ApiKey", "Customer", "CustomerMerge", "Event", "Identity", "Insight", "PipelineJob"]

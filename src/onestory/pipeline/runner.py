@@ -1,0 +1,252 @@
+"""Runs the pipeline stages over recorded events, on any ``Bus``.
+
+Every event gets a ``pipeline_jobs`` row in the transaction that records it. A stage worker
+takes event seqs from its topic, re-reads the jobs that are really at its stage (so a duplicate
+delivery is a no-op), runs its handlers and advances the jobs in one transaction, then passes
+the seqs to the next topic. A killed process therefore resumes exactly where it stopped:
+``recover()`` re-publishes every pending job from the database.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import socket
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.orm import Session
+
+from onestory.bus.base import Bus
+from onestory.db import Database
+from onestory.events.service import Recorded, record
+from onestory.kit.clock import Clock
+from onestory.models import Customer, Event, PipelineJob
+from onestory.pipeline.stages import STAGES, AfterCommit, StageContext, StageHandler, StoredEvent
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 3
+
+
+@dataclass
+class _Result:
+    done: list[int]
+    after_commit: list[AfterCommit]
+    recorded: Recorded
+
+
+def topic(stage: str) -> str:
+    return f"pipeline.{stage}"
+
+
+class Pipeline:
+    def __init__(
+        self,
+        db: Database,
+        bus: Bus,
+        clock: Clock,
+        *,
+        handlers: dict[str, list[StageHandler]] | None = None,
+        services: dict[str, Any] | None = None,
+        batch_size: int = 500,
+    ) -> None:
+        self.db = db
+        self.bus = bus
+        self.clock = clock
+        self.handlers: dict[str, list[StageHandler]] = {s: [] for s in STAGES}
+        for stage, hs in (handlers or {}).items():
+            self.handlers[stage].extend(hs)
+        self.services: dict[str, Any] = services or {}
+        self.batch_size = batch_size
+        self._tasks: list[asyncio.Task[None]] = []
+        self._consumer = f"{socket.gethostname()}-{os.getpid()}"
+        self.processed = dict.fromkeys(STAGES, 0)
+
+    def add_handler(self, stage: str, handler: StageHandler) -> None:
+        if stage not in self.handlers:
+            raise ValueError(f"unknown stage {stage!r}; stages are {STAGES}")
+        self.handlers[stage].append(handler)
+
+    # --- feeding -------------------------------------------------------------------------
+    async def publish(self, recorded: Recorded) -> None:
+        """Hand freshly committed events to the first stage."""
+        if recorded.seqs:
+            await self.bus.publish(topic(STAGES[0]), [str(s) for s in recorded.seqs])
+
+    async def recover(self) -> int:
+        """Re-publish every pending job to its stage's topic (at start-up and periodically)."""
+        pending = await asyncio.to_thread(self._pending)
+        for stage_index, seqs in pending.items():
+            await self.bus.publish(topic(STAGES[stage_index]), [str(s) for s in seqs])
+        return sum(len(v) for v in pending.values())
+
+    def _pending(self, older_than: timedelta | None = None) -> dict[int, list[int]]:
+        stmt = select(PipelineJob.stage, PipelineJob.event_seq).order_by(PipelineJob.event_seq)
+        if older_than is not None:
+            stmt = stmt.where(PipelineJob.updated_at < self.clock.now() - older_than)
+        out: dict[int, list[int]] = {}
+        with self.db.transaction() as s:
+            for stage, seq in s.execute(stmt):
+                out.setdefault(stage, []).append(seq)
+        return out
+
+    def pending_count(self) -> int:
+        with self.db.transaction() as s:
+            return int(s.scalar(select(func.count()).select_from(PipelineJob)) or 0)
+
+    # --- processing ----------------------------------------------------------------------
+    def process(self, stage_index: int, seqs: Sequence[int]) -> _Result:
+        """Run one stage over the given events in one transaction (falls back to one event
+        at a time when a handler fails, so one poison event cannot block a batch)."""
+        try:
+            return self._process_tx(stage_index, seqs)
+        except Exception:
+            if len(seqs) == 1:
+                self._record_failure(stage_index, seqs[0])
+                return _Result([], [], Recorded())
+            log.exception(
+                "stage %s failed on a batch; retrying event by event", STAGES[stage_index]
+            )
+        total = _Result([], [], Recorded())
+        for seq in seqs:
+            r = self.process(stage_index, [seq])
+            total.done.extend(r.done)
+            total.after_commit.extend(r.after_commit)
+            total.recorded.extend(r.recorded)
+        return total
+
+    def _process_tx(self, stage_index: int, seqs: Sequence[int], *, skip: bool = False) -> _Result:
+        stage = STAGES[stage_index]
+        last = stage_index == len(STAGES) - 1
+        with self.db.transaction(write=True) as s:
+            q = select(PipelineJob.event_seq).where(
+                PipelineJob.event_seq.in_(list(seqs)), PipelineJob.stage == stage_index
+            )
+            if not self.db.is_sqlite:
+                q = q.with_for_update(skip_locked=True)
+            mine = list(s.scalars(q))
+            if not mine:
+                return _Result([], [], Recorded())
+            ctx = StageContext(clock=self.clock, services=self.services, stage=stage)
+            if not skip:
+                events = _load_events(s, mine)
+                for handler in self.handlers[stage]:
+                    handler(s, events, ctx)
+            job_filter = PipelineJob.event_seq.in_(mine)
+            if last:
+                s.execute(delete(PipelineJob).where(job_filter))
+            else:
+                s.execute(
+                    update(PipelineJob)
+                    .where(job_filter)
+                    .values(stage=stage_index + 1, updated_at=self.clock.now(), attempts=0)
+                )
+            recorded = record(s, ctx.drafts, clock=self.clock) if ctx.drafts else Recorded()
+        return _Result(mine, ctx.after_commit, recorded)
+
+    def _record_failure(self, stage_index: int, seq: int) -> None:
+        log.exception("stage %s failed on event seq %s", STAGES[stage_index], seq)
+        with self.db.transaction(write=True) as s:
+            job = s.get(PipelineJob, seq)
+            if job is None:
+                return
+            job.attempts += 1
+            job.last_error = f"stage {STAGES[stage_index]} failed"
+            job.updated_at = self.clock.now()
+            give_up = job.attempts >= MAX_ATTEMPTS
+        if give_up:
+            # Keep the event moving: later stages still run, and last_error says what was skipped.
+            log.error("giving up stage %s for event seq %s", STAGES[stage_index], seq)
+            self._process_tx(stage_index, [seq], skip=True)
+
+    async def run_stage(self, stage_index: int, *, stop: asyncio.Event | None = None) -> None:
+        """Consume one stage's topic until cancelled (or ``stop`` is set)."""
+        stage = STAGES[stage_index]
+        while stop is None or not stop.is_set():
+            deliveries = await self.bus.consume(
+                topic(stage), self._consumer, max_items=self.batch_size, timeout=1.0
+            )
+            if not deliveries:
+                continue
+            seqs = sorted({int(d.body) for d in deliveries})
+            result = await asyncio.to_thread(self.process, stage_index, seqs)
+            if stage_index + 1 < len(STAGES) and result.done:
+                await self.bus.publish(
+                    topic(STAGES[stage_index + 1]), [str(s) for s in result.done]
+                )
+            await self.publish(result.recorded)
+            await self.bus.ack(topic(stage), deliveries)
+            self.processed[stage] += len(result.done)
+            for fn in result.after_commit:
+                try:
+                    await fn()
+                except Exception:
+                    log.exception("after-commit action of stage %s failed", stage)
+
+    async def _sweep(self, every: float) -> None:
+        # Jobs whose bus message was lost (a Redis restart, a crashed consumer) are re-sent.
+        while True:
+            await asyncio.sleep(every)
+            try:
+                pending = await asyncio.to_thread(self._pending, timedelta(seconds=every))
+                for stage_index, seqs in pending.items():
+                    await self.bus.publish(topic(STAGES[stage_index]), [str(s) for s in seqs])
+            except Exception:
+                log.exception("pipeline sweep failed")
+
+    async def start(self, *, sweep_every: float = 60.0) -> None:
+        await self.recover()
+        for i in range(len(STAGES)):
+            self._tasks.append(asyncio.create_task(self.run_stage(i), name=f"stage-{STAGES[i]}"))
+        self._tasks.append(asyncio.create_task(self._sweep(sweep_every), name="pipeline-sweep"))
+
+    async def stop(self) -> None:
+        for t in self._tasks:
+            t.cancel()
+        for t in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await t
+        self._tasks.clear()
+
+    async def drain(self, timeout: float = 30.0) -> None:
+        """Wait until every recorded event has passed every stage (tests, demo loading)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while await asyncio.to_thread(self.pending_count):
+            if loop.time() > deadline:
+                raise TimeoutError("pipeline did not drain in time")
+            await asyncio.sleep(0.02)
+
+
+def _load_events(session: Session, seqs: list[int]) -> list[StoredEvent]:
+    rows = list(
+        session.execute(select(Event).where(Event.seq.in_(seqs)).order_by(Event.seq)).scalars()
+    )
+    cids = {r.customer_id for r in rows if r.customer_id}
+    roots: dict[str, str] = {}
+    if cids:
+        for cid, merged_into in session.execute(
+            select(Customer.id, Customer.merged_into).where(Customer.id.in_(cids))
+        ):
+            roots[cid] = merged_into or cid
+    return [
+        StoredEvent(
+            seq=r.seq,
+            id=r.id,
+            type=r.type,
+            source=r.source,
+            channel=r.channel,
+            occurred_at=r.occurred_at,
+            received_at=r.received_at,
+            customer_id=roots.get(r.customer_id, r.customer_id) if r.customer_id else None,
+            payload=r.payload,
+            text=r.text,
+        )
+        for r in rows
+    ]

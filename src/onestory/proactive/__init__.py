@@ -1,0 +1,1 @@
+"""Proactive service: signals, churn risk and the playbooks that act on them."""
