@@ -65,6 +65,7 @@ class Pipeline:
         self.services: dict[str, Any] = services or {}
         self.batch_size = batch_size
         self._tasks: list[asyncio.Task[None]] = []
+        self._stopping = False
         self._consumer = f"{socket.gethostname()}-{os.getpid()}"
         self.processed = dict.fromkeys(STAGES, 0)
 
@@ -168,7 +169,7 @@ class Pipeline:
     async def run_stage(self, stage_index: int, *, stop: asyncio.Event | None = None) -> None:
         """Consume one stage's topic until cancelled (or ``stop`` is set)."""
         stage = STAGES[stage_index]
-        while stop is None or not stop.is_set():
+        while not self._stopping and (stop is None or not stop.is_set()):
             deliveries = await self.bus.consume(
                 topic(stage), self._consumer, max_items=self.batch_size, timeout=1.0
             )
@@ -191,7 +192,7 @@ class Pipeline:
 
     async def _sweep(self, every: float) -> None:
         # Jobs whose bus message was lost (a Redis restart, a crashed consumer) are re-sent.
-        while True:
+        while not self._stopping:
             await asyncio.sleep(every)
             try:
                 pending = await asyncio.to_thread(self._pending, timedelta(seconds=every))
@@ -201,17 +202,24 @@ class Pipeline:
                 log.exception("pipeline sweep failed")
 
     async def start(self, *, sweep_every: float = 60.0) -> None:
+        self._stopping = False
         await self.recover()
         for i in range(len(STAGES)):
             self._tasks.append(asyncio.create_task(self.run_stage(i), name=f"stage-{STAGES[i]}"))
         self._tasks.append(asyncio.create_task(self._sweep(sweep_every), name="pipeline-sweep"))
 
     async def stop(self) -> None:
+        # The flag matters: on Python 3.11 ``wait_for`` can swallow a cancellation that races
+        # with a delivery, so a worker checks it on every turn and is cancelled until it ends.
+        self._stopping = True
+        pending = {t for t in self._tasks if not t.done()}
+        while pending:
+            for t in pending:
+                t.cancel()
+            _, pending = await asyncio.wait(pending, timeout=1.0)
         for t in self._tasks:
-            t.cancel()
-        for t in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await t
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                t.result()
         self._tasks.clear()
 
     async def drain(self, timeout: float = 30.0) -> None:
