@@ -18,6 +18,7 @@ from onestory.config import Settings, get_settings
 from onestory.db.migrate import upgrade
 from onestory.kit.clock import Clock
 from onestory.kit.http import ORJSONResponse, install_error_handlers
+from onestory.web.routes import router as web_router
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +54,7 @@ def create_app(
     )
     install_error_handlers(app)
     app.include_router(api_router)
+    app.include_router(web_router)
 
     @app.get("/health", tags=["health"], summary="Liveness and pipeline backlog (no key needed)")
     async def health() -> dict[str, object]:

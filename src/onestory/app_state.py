@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,7 +17,6 @@ from onestory.events.service import Recorded
 from onestory.kit.clock import Clock, SystemClock
 from onestory.live.hub import ALL, LiveHub, MemoryHub, RedisHub, customer_channel
 from onestory.pipeline.runner import Pipeline
-from onestory.wiring import register_stages
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +30,9 @@ class Runtime:
     pipeline: Pipeline
     clock: Clock
     services: dict[str, Any] = field(default_factory=dict)
+    # Domain start/stop hooks (an SMTP server, a warm-up, a scheduler); run in order.
+    on_start: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+    on_stop: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
 
     async def after_record(self, recorded: Recorded) -> None:
         """After a commit that recorded events: push them live, then feed the pipeline."""
@@ -71,18 +74,27 @@ def build_runtime(settings: Settings, *, clock: Clock | None = None) -> Runtime:
     services: dict[str, Any] = {"settings": settings, "live": live}
     pipeline = Pipeline(db, bus, clock, services=services, batch_size=settings.pipeline.batch_size)
     runtime = Runtime(settings, db, bus, live, pipeline, clock, services)
-    register_stages(pipeline, services)
+    from onestory.wiring import setup
+
+    setup(runtime)
     return runtime
 
 
 async def start_runtime(runtime: Runtime, *, workers: bool) -> None:
     await runtime.live.start()
+    for hook in runtime.on_start:
+        await hook()
     if workers:
         await runtime.pipeline.start()
 
 
 async def stop_runtime(runtime: Runtime) -> None:
     await runtime.pipeline.stop()
+    for hook in reversed(runtime.on_stop):
+        try:
+            await hook()
+        except Exception:
+            log.exception("a stop hook failed")
     await runtime.live.close()
     await runtime.bus.close()
     await asyncio.to_thread(runtime.db.dispose)

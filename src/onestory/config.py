@@ -14,6 +14,12 @@ from typing import Literal
 from pydantic import BaseModel, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from onestory.channels.settings import ChannelSettings
+from onestory.conversations.settings import ConversationSettings
+from onestory.enrich.settings import AISettings
+from onestory.proactive.settings import ProactiveSettings
+from onestory.web.settings import WebSettings
+
 
 class DatabaseSettings(BaseModel):
     echo: bool = False
@@ -62,6 +68,11 @@ class Settings(BaseSettings):
     db: DatabaseSettings = DatabaseSettings()
     pipeline: PipelineSettings = PipelineSettings()
     ingest: IngestSettings = IngestSettings()
+    ai: AISettings = AISettings()
+    conversations: ConversationSettings = ConversationSettings()
+    channels: ChannelSettings = ChannelSettings()
+    proactive: ProactiveSettings = ProactiveSettings()
+    web: WebSettings = WebSettings()
 
     @model_validator(mode="after")
     def _default_database(self) -> Settings:

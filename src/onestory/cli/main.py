@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from onestory.cli import core, keys
+from onestory.cli import channels, churn, core, intents, keys, playbooks, users
 
 app = typer.Typer(
     name="onestory",
@@ -18,3 +18,9 @@ app.command("worker")(core.worker)
 app.command("demo")(core.demo)
 app.command("import")(core.import_file)
 app.add_typer(keys.app, name="keys")
+app.add_typer(users.app, name="users")
+app.add_typer(intents.app, name="intents")
+app.add_typer(intents.ai_app, name="ai")
+app.add_typer(channels.app, name="channels")
+app.add_typer(playbooks.app, name="playbooks")
+app.add_typer(churn.app, name="churn")

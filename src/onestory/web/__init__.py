@@ -1,0 +1,1 @@
+"""OneStory web UI."""
