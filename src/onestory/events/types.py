@@ -32,6 +32,9 @@ class MessagePayload(_Payload):
     message_id: str | None = Field(default=None, max_length=500)
     in_reply_to: str | None = Field(default=None, max_length=500)
     attachments: list[Attachment] = Field(default_factory=list, max_length=50)
+    # Outbound messages: a ``message.sent`` recorded with status "queued" is delivered by the
+    # channels layer, which then records the delivery outcome as a story event.
+    status: Literal["queued", "sent", "delivered", "read", "failed"] | None = None
 
 
 class MoneyPayload(_Payload):
