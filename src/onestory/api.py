@@ -8,6 +8,7 @@ from onestory.cases.endpoints import router as cases_router
 from onestory.channels.endpoints import router as channels_router
 from onestory.conversations.endpoints import router as conversations_router
 from onestory.customers.endpoints import router as customers_router
+from onestory.enrich.endpoints import router as enrich_router
 from onestory.events.endpoints import router as events_router
 from onestory.live.endpoints import router as live_router
 from onestory.proactive.endpoints import router as proactive_router
@@ -16,6 +17,7 @@ router = APIRouter(prefix="/v1")
 router.include_router(events_router)
 router.include_router(customers_router)
 router.include_router(live_router)
+router.include_router(enrich_router)
 router.include_router(conversations_router)
 router.include_router(channels_router)
 router.include_router(cases_router)

@@ -18,6 +18,7 @@ from onestory.customers.schemas import (
     Profile,
     StoryPage,
 )
+from onestory.enrich.redaction import public_payload
 from onestory.events import repository as events_repo
 from onestory.events.schemas import EventOut, Identifiers, InsightOut
 from onestory.events.service import EventDraft, Recorded, record
@@ -105,7 +106,7 @@ def events_out(
             received_at=e.received_at,
             customer_id=root_of.get(e.customer_id, e.customer_id) if e.customer_id else None,
             idempotency_key=e.idempotency_key,
-            payload=e.payload,
+            payload=public_payload(e.payload),
             insights=[
                 InsightOut(
                     kind=i.kind,

@@ -2,11 +2,42 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from typing import TYPE_CHECKING
+
+from onestory.enrich.engine import Enricher
+from onestory.enrich.redaction import PayloadRedactor, load_or_create_key
+from onestory.enrich.stage import enrich_events
 
 if TYPE_CHECKING:
     from onestory.app_state import Runtime
 
+log = logging.getLogger(__name__)
+
 
 def setup(runtime: Runtime) -> None:
-    """Register this domain's pipeline handlers and services on ``runtime``."""
+    """Personal data is redacted at ingest; the enrich stage writes AI insights."""
+    settings = runtime.settings
+    ai = settings.ai
+    key = load_or_create_key(ai, settings.data_dir)
+    runtime.services["pii_key"] = key
+    runtime.services["payload_filter"] = PayloadRedactor(ai, key)
+    if not ai.enabled:
+        return
+    enricher = Enricher(ai, ai.models_dir or settings.data_dir / "models")
+    runtime.services["enricher"] = enricher
+    runtime.pipeline.add_handler("enrich", enrich_events)
+
+    async def warm_up() -> None:
+        # Loading the models takes seconds: do it in the background so the API answers at
+        # once; the enrich stage simply waits for the load on its first batch.
+        async def load() -> None:
+            try:
+                await asyncio.to_thread(enricher.warm_up)
+            except Exception:
+                log.exception("AI models failed to load; insights will say 'unknown'")
+
+        runtime.services["enricher_warm_up"] = asyncio.get_running_loop().create_task(load())
+
+    runtime.on_start.append(warm_up)

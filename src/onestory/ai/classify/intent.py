@@ -10,6 +10,7 @@ the words that pushed the decision most.
 from __future__ import annotations
 
 import logging
+import threading
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
@@ -347,10 +348,27 @@ def starter_examples() -> list[Example]:
         return load_examples(path)
 
 
+# The starter model depends only on the shipped examples: train it once per process and save a
+# copy into every empty store (tests and tenants start from the same starter model).
+_STARTER: dict[str, tuple[IntentModel, dict[str, Any]]] = {}
+_STARTER_LOCK = threading.Lock()
+
+
 def load_or_train_default(store: IntentModelStore) -> IntentModel:
     """The store's active model; on first use, train and save one from the starter set."""
     if store.active_version() is not None:
         model: IntentModel = store.load()
         return model
-    model, _ = train_and_save(store, starter_examples())
-    return model
+    if store.corrections():
+        model, _ = train_and_save(store, starter_examples())
+        return model
+    with _STARTER_LOCK:
+        cached = _STARTER.get("starter")
+        if cached is None:
+            config = IntentTrainingConfig()
+            model = train_intent_model(starter_examples(), config)
+            meta = model_metadata(model, config)
+            meta["n_corrections"] = 0
+            cached = _STARTER["starter"] = (model, meta)
+    store.save(cached[0], dict(cached[1]))
+    return cached[0]

@@ -53,6 +53,8 @@ def sentiment_trajectory(
     if len(values) == 1:
         v = round(values[0], 4)
         return Trajectory("unknown", v, v, 0.0, 0.0, v, 1)
+    # Short conversations smooth less, or two messages could never show a trend.
+    alpha = max(alpha, 2.0 / (len(values) + 1))
     end = _smooth(values, alpha)[-1]
     start = _smooth(values[::-1], alpha)[-1]
     change = end - start

@@ -158,6 +158,7 @@ _REPEAT = re.compile(
         provided|reported|mentioned)
     | (?:already|have)\s(?:told|explained\sto)\syou
     | for\sthe\s(?:{_COUNT}(?:st|nd|rd|th)?|umpteenth|nth)\stime
+    | (?:this\sis|it's|it\sis)\sthe\s(?:{_COUNT}(?:st|nd|rd|th)?|umpteenth|nth)\stime
     | (?:called|rang|phoned|emailed|written|wrote|contacted\syou|chatted|asked|complained)
         (?:\s\w{{1,12}}){{0,2}}\s{_COUNT}\stimes
     | {_COUNT}\stimes\s(?:now|already|this\s(?:week|month)|today)

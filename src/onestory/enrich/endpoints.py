@@ -1,0 +1,272 @@
+"""AI insights API: corrections that become training data, model versions, sentiment
+trajectory, conversation summaries, and the audited reveal of encrypted originals."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query
+from fastapi.concurrency import run_in_threadpool
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from onestory.ai.classify import sentiment_trajectory
+from onestory.ai.classify.intent import starter_examples, train_and_save
+from onestory.ai.classify.store import ModelNotFound
+from onestory.ai.extract.summary import SummaryMessage, summarize
+from onestory.ai.protocols import OpenAICompatibleGenerator
+from onestory.auth.service import Principal
+from onestory.customers import repository as customers_repo
+from onestory.customers import service as customers
+from onestory.deps import RuntimeDep, SessionDep, require
+from onestory.enrich.engine import CUSTOMER_ROLES, Enricher
+from onestory.enrich.redaction import reveal
+from onestory.enrich.stage import role_of
+from onestory.events.service import EventDraft, Recorded, record
+from onestory.kit.errors import Conflict, InvalidInput, NotFound, Unavailable, field_error
+from onestory.models import Event, Insight
+from onestory.pipeline.stages import StoredEvent
+
+router = APIRouter(tags=["ai"])
+
+Reader = Annotated[Principal, Depends(require("customers:read"))]
+Agent = Annotated[Principal, Depends(require("conversations:write"))]
+Admin = Annotated[Principal, Depends(require("admin"))]
+
+
+def _enricher(runtime: Any) -> Enricher:
+    enricher: Enricher | None = runtime.services.get("enricher")
+    if enricher is None:
+        raise Unavailable("AI enrichment is switched off (ONESTORY_AI__ENABLED=false)")
+    return enricher
+
+
+class IntentCorrection(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    label: str = Field(min_length=1, max_length=80, pattern=r"^[a-z][a-z0-9_]*$")
+
+
+@router.post(
+    "/events/{event_id}/insights/intent/correction",
+    summary="An agent corrects a message's intent; the correction becomes training data",
+)
+async def correct_intent(
+    event_id: str, body: IntentCorrection, runtime: RuntimeDep, principal: Agent
+) -> dict[str, Any]:
+    enricher = _enricher(runtime)
+
+    def work() -> tuple[Recorded, str | None]:
+        with runtime.db.transaction(write=True) as session:
+            event = session.scalar(select(Event).where(Event.id == event_id))
+            if event is None:
+                raise NotFound(f"no event {event_id}")
+            if not event.text:
+                raise InvalidInput(
+                    "this event has no text to classify",
+                    errors=[field_error("event_id", "event has no text")],
+                )
+            insight = session.scalar(
+                select(Insight).where(Insight.event_id == event_id, Insight.kind == "intent")
+            )
+            before = insight.value.get("label") if insight is not None else None
+            enricher.intent_store.add_correction(event.text, body.label, source=principal.name)
+            if insight is not None:
+                insight.value = {**insight.value, "label": body.label, "corrected": True}
+                insight.confidence = 1.0
+                insight.explanation = f"corrected by {principal.name} (was {before})"
+            draft = EventDraft(
+                type="insight.corrected",
+                customer_id=event.customer_id,
+                payload={
+                    "event_id": event_id,
+                    "kind": "intent",
+                    "before": before,
+                    "after": body.label,
+                    "by": principal.name,
+                },
+                occurred_at=runtime.clock.now(),
+            )
+            return record(session, [draft], clock=runtime.clock), before
+
+    recorded, before = await run_in_threadpool(work)
+    await runtime.after_record(recorded)
+    return {"event_id": event_id, "before": before, "after": body.label, "status": "recorded"}
+
+
+class ModelInfo(BaseModel):
+    kind: str
+    active: str | None
+    versions: list[dict[str, Any]]
+
+
+@router.get("/ai/models", summary="Model versions per kind, and which one is active")
+def list_models(runtime: RuntimeDep, _: Reader) -> list[ModelInfo]:
+    store = _enricher(runtime).intent_store
+    versions = [
+        {"version": v.version, "trained_at": v.trained_at, "active": v.active, "meta": v.meta}
+        for v in store.list()
+    ]
+    return [ModelInfo(kind="intent", active=store.active_version(), versions=versions)]
+
+
+@router.post("/ai/models/intent/retrain", summary="Retrain the intent model with corrections")
+async def retrain_intents(runtime: RuntimeDep, _: Admin) -> dict[str, Any]:
+    enricher = _enricher(runtime)
+
+    def work() -> str:
+        _model, version = train_and_save(enricher.intent_store, starter_examples())
+        enricher.reload()
+        return version.version
+
+    return {"active": await run_in_threadpool(work)}
+
+
+class Rollback(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    version: str = Field(pattern=r"^v\d+$")
+
+
+@router.post("/ai/models/intent/rollback", summary="Make an earlier intent model active")
+def rollback_intents(body: Rollback, runtime: RuntimeDep, _: Admin) -> dict[str, Any]:
+    enricher = _enricher(runtime)
+    try:
+        enricher.intent_store.rollback(body.version)
+    except ModelNotFound as exc:
+        raise NotFound(str(exc)) from exc
+    enricher.reload()
+    return {"active": body.version}
+
+
+def _messages(
+    session: Session, customer_id: str, since: datetime | None, limit: int
+) -> tuple[list[Event], dict[str, dict[str, Insight]]]:
+    root = customers.get_root(session, customer_id)
+    ids = customers_repo.group_ids(session, root.id)
+    query = select(Event).where(
+        Event.customer_id.in_(ids), Event.type.like("message.%"), Event.text.is_not(None)
+    )
+    if since is not None:
+        query = query.where(Event.occurred_at >= since)
+    rows = list(session.scalars(query.order_by(Event.occurred_at.desc()).limit(limit)))
+    rows.reverse()
+    insights: dict[str, dict[str, Insight]] = {}
+    if rows:
+        for i in session.scalars(select(Insight).where(Insight.event_id.in_([r.id for r in rows]))):
+            insights.setdefault(i.event_id, {})[i.kind] = i
+    return rows, insights
+
+
+def _role(e: Event) -> str:
+    return role_of(
+        StoredEvent(
+            e.seq,
+            e.id,
+            e.type,
+            e.source,
+            e.channel,
+            e.occurred_at,
+            e.received_at,
+            e.customer_id,
+            e.payload,
+            e.text,
+        )
+    )
+
+
+@router.get(
+    "/customers/{customer_id}/sentiment",
+    summary="The customer's sentiment trajectory over their recent messages",
+)
+def customer_sentiment(
+    customer_id: str,
+    session: SessionDep,
+    _: Reader,
+    since: datetime | None = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+) -> dict[str, Any]:
+    rows, insights = _messages(session, customer_id, since, limit)
+    points = []
+    for e in rows:
+        s = insights.get(e.id, {}).get("sentiment")
+        if s is None or _role(e) not in CUSTOMER_ROLES:
+            continue
+        points.append(
+            {"event_id": e.id, "at": e.occurred_at.isoformat(), "score": s.value.get("score", 0.0)}
+        )
+    trajectory = sentiment_trajectory([p["score"] for p in points])
+    return {"points": points, "trajectory": asdict(trajectory)}
+
+
+@router.get(
+    "/customers/{customer_id}/conversation-summary",
+    summary="Structured summary of the customer's recent messages (LLM narrative if set up)",
+)
+def conversation_summary(
+    customer_id: str,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    _: Reader,
+    since: datetime | None = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    narrative: bool = False,
+) -> dict[str, Any]:
+    rows, insights = _messages(session, customer_id, since, limit)
+    msgs = []
+    for e in rows:
+        ins = insights.get(e.id, {})
+        intent, sentiment = ins.get("intent"), ins.get("sentiment")
+        msgs.append(
+            SummaryMessage(
+                text=e.text or "",
+                role=_role(e),
+                at=e.occurred_at,
+                intent=intent.value.get("label") if intent else None,
+                intent_confidence=intent.confidence if intent else None,
+                sentiment=sentiment.value.get("label") if sentiment else None,
+                sentiment_score=sentiment.value.get("score") if sentiment else None,
+            )
+        )
+    ai = runtime.settings.ai
+    generator = None
+    if narrative:
+        if not (ai.llm_base_url and ai.llm_model):
+            raise Conflict("no LLM endpoint is configured (ONESTORY_AI__LLM_BASE_URL, __LLM_MODEL)")
+        generator = OpenAICompatibleGenerator(
+            ai.llm_base_url,
+            ai.llm_model,
+            api_key=ai.llm_api_key or None,
+            timeout=ai.llm_timeout_seconds,
+        )
+    summary = summarize(msgs, generator=generator, default_region=ai.default_region)
+    return {"messages": len(msgs), "summary": summary.to_dict(), "text": summary.to_text()}
+
+
+@router.get(
+    "/events/{event_id}/original",
+    summary="Reveal the encrypted original text of a redacted event (admin; audited)",
+)
+async def reveal_original(event_id: str, runtime: RuntimeDep, principal: Admin) -> dict[str, Any]:
+    key: bytes | None = runtime.services.get("pii_key")
+    if key is None:
+        raise Conflict("originals are not kept: the personal-data policy is 'redact'")
+
+    def work() -> tuple[Recorded, dict[str, str]]:
+        with runtime.db.transaction(write=True) as session:
+            event = session.scalar(select(Event).where(Event.id == event_id))
+            if event is None:
+                raise NotFound(f"no event {event_id}")
+            fields = reveal(event.payload, key)
+            draft = EventDraft(
+                type="pii.revealed",
+                customer_id=event.customer_id,
+                payload={"event_id": event_id, "fields": sorted(fields), "by": principal.name},
+                occurred_at=runtime.clock.now(),
+            )
+            return record(session, [draft], clock=runtime.clock), fields
+
+    recorded, fields = await run_in_threadpool(work)
+    await runtime.after_record(recorded)
+    return {"event_id": event_id, "original": fields}
