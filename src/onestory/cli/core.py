@@ -57,7 +57,15 @@ def serve(
     console.print(
         f"OneStory is serving at [bold]http://{host}:{port}/[/]  (API docs: http://{host}:{port}/docs)"
     )
-    uvicorn.run(create_app(settings), host=host, port=port, log_level=settings.log_level.lower())
+    # log_config=None: uvicorn's loggers propagate to the root handlers set up above, which
+    # carry the personal-data filter.
+    uvicorn.run(
+        create_app(settings),
+        host=host,
+        port=port,
+        log_level=settings.log_level.lower(),
+        log_config=None,
+    )
 
 
 def worker() -> None:
