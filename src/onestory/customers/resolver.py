@@ -186,7 +186,10 @@ class IdentityResolver:
                 if owner == other or owner in children:
                     self._owner[key] = survivor
             for child in children:
-                self._custs[child].merged_into = survivor
+                # Customers merged into ``other`` in earlier batches are not loaded here; their
+                # rows were re-pointed above.
+                if child in self._custs:
+                    self._custs[child].merged_into = survivor
             self._custs[other].merged_into = survivor
             self.session.get(Customer, other).merged_into = survivor  # type: ignore[union-attr]
             if self._custs[other].known:
