@@ -8,6 +8,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
+from starlette.requests import HTTPConnection
 
 from onestory.app_state import Runtime
 from onestory.auth.service import Principal, authenticate
@@ -33,7 +34,7 @@ def get_session(runtime: RuntimeDep) -> Iterator[Session]:
 SessionDep = Annotated[Session, Depends(get_session)]
 
 
-def bearer_token(request: Request) -> str | None:
+def bearer_token(request: HTTPConnection) -> str | None:
     header = request.headers.get("authorization", "")
     if header.lower().startswith("bearer "):
         return header[7:].strip() or None
@@ -60,13 +61,25 @@ def principal_for(runtime: Runtime, token: str | None) -> Principal:
     return principal
 
 
+def session_principal(runtime: Runtime, conn: HTTPConnection) -> Principal | None:
+    """A signed-in browser (the web UI's session cookie) when no API key is sent; the web
+    domain's resolver checks CSRF on unsafe methods and the origin of WebSockets."""
+    resolve = runtime.services.get("session_principal")
+    if resolve is None or bearer_token(conn) is not None:
+        return None
+    principal: Principal | None = resolve(conn)
+    return principal
+
+
 def require(scope: str) -> Callable[[Request], Principal]:
     """Dependency factory: the caller must hold ``scope`` (or ``admin``)."""
 
     def check(request: Request) -> Principal:
         runtime = get_runtime(request)
-        principal = getattr(request.state, "principal", None) or principal_for(
-            runtime, bearer_token(request)
+        principal = (
+            getattr(request.state, "principal", None)
+            or session_principal(runtime, request)
+            or principal_for(runtime, bearer_token(request))
         )
         if not principal.allows(scope):
             raise Forbidden(f"this key lacks the '{scope}' scope")

@@ -23,6 +23,7 @@ SCOPES: dict[str, str] = {
     "cases:read": "read cases, tasks and promises",
     "cases:write": "create and update cases, tasks and promises",
     "playbooks:write": "manage playbooks",
+    "dashboard:read": "read the supervisor dashboard's KPIs",
     "admin": "everything, including key management",
 }
 

@@ -1,7 +1,7 @@
 """WebSocket: subscribe to a customer's story (or to all activity) and receive each new item.
 
 Connect to ``/v1/live?customer_id=cus_...`` (repeatable) or ``/v1/live?all=true`` with the key
-in ``Authorization: Bearer`` or, for browsers, ``?api_key=``. Send
+in ``Authorization: Bearer`` or, for browsers, ``?api_key=`` or the web UI's session cookie. Send
 ``{"subscribe": "customer:cus_..."}`` / ``{"unsubscribe": ...}`` to change subscriptions.
 Messages: ``{"kind": "story.recorded" | "story.processed" | ..., "event": {...}}``.
 """
@@ -15,7 +15,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, WebSocket, WebSocketDisconnect
 
 from onestory.app_state import Runtime
-from onestory.deps import principal_for
+from onestory.deps import principal_for, session_principal
 from onestory.kit.errors import OneStoryError
 from onestory.live.hub import ALL, customer_channel
 
@@ -35,7 +35,11 @@ async def live(
     if auth.lower().startswith("bearer "):
         token = auth[7:].strip()
     try:
-        principal = getattr(ws.state, "principal", None) or principal_for(runtime, token)
+        principal = (
+            getattr(ws.state, "principal", None)
+            or (None if token else session_principal(runtime, ws))
+            or principal_for(runtime, token)
+        )
     except OneStoryError as exc:
         await ws.close(code=4401, reason=exc.detail[:120])
         return
