@@ -1,7 +1,258 @@
-"""The web UI (pages, static assets, sessions), mounted at the root, not under /v1."""
+"""The web UI (pages, static assets, sessions), mounted at the root, not under /v1.
+
+Pages are thin shells: the browser reads the same JSON API under /v1 with its session cookie
+and listens on /v1/live, so every screen shows new activity without a reload.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import secrets
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import quote
 
-router = APIRouter()
+from fastapi import APIRouter, Form, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+
+from onestory import __version__
+from onestory.app_state import Runtime
+from onestory.users import service
+from onestory.users.service import SignedIn
+from onestory.web.dashboard import router as dashboard_router
+from onestory.web.sessions import LOGIN_CSRF_COOKIE, Sessions, same_origin
+
+HERE = Path(__file__).parent
+templates = Jinja2Templates(directory=str(HERE / "templates"))
+
+router = APIRouter(include_in_schema=False)
+router.include_router(dashboard_router)
+STATIC = (HERE / "static").resolve()
+STATIC_TYPES = {".js": "text/javascript", ".css": "text/css", ".svg": "image/svg+xml"}
+
+# Which pages each role may open; the first one is where sign-in lands.
+ROLE_PAGES: dict[str, tuple[str, ...]] = {
+    "agent": ("desktop", "customer", "search", "tasks"),
+    "technician": ("tasks", "customer", "search"),
+    "backoffice": ("tasks", "customer", "search"),
+    "supervisor": ("supervisor", "desktop", "customer", "search", "tasks"),
+    "admin": ("supervisor", "desktop", "customer", "search", "tasks"),
+}
+HOME = {"desktop": "/desktop", "tasks": "/tasks", "supervisor": "/supervisor"}
+NAV = (
+    ("desktop", "/desktop", "Inbox"),
+    ("tasks", "/tasks", "Tasks"),
+    ("search", "/search", "Search"),
+    ("supervisor", "/supervisor", "Dashboard"),
+)
+
+
+def _sessions(request: Request) -> Sessions:
+    runtime: Runtime = request.app.state.runtime
+    sessions: Sessions = runtime.services["web_sessions"]
+    return sessions
+
+
+def _home(who: SignedIn) -> str:
+    return HOME[ROLE_PAGES[who.role][0]]
+
+
+def _safe_next(target: str | None) -> str | None:
+    # Only same-site paths: never redirect a fresh sign-in to another host.
+    if target and target.startswith("/") and not target.startswith("//"):
+        return target
+    return None
+
+
+def _no_store(response: Response) -> Response:
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Frame-Options"] = "DENY"
+    response.headers["Referrer-Policy"] = "same-origin"
+    return response
+
+
+async def _page(
+    request: Request, page: str, template: str, **context: Any
+) -> Response:
+    sessions = _sessions(request)
+    who = await run_in_threadpool(sessions.signed_in, request)
+    if who is None:
+        target = quote(request.url.path + (f"?{request.url.query}" if request.url.query else ""))
+        return RedirectResponse(f"/login?next={target}", status_code=303)
+    if page not in ROLE_PAGES.get(who.role, ()):
+        return _no_store(
+            templates.TemplateResponse(
+                request,
+                "forbidden.html",
+                _context(who, page, title="Not for your role"),
+                status_code=403,
+            )
+        )
+    return _no_store(templates.TemplateResponse(request, template, _context(who, page, **context)))
+
+
+def _context(who: SignedIn, page: str, **more: Any) -> dict[str, Any]:
+    runtime_pages = ROLE_PAGES.get(who.role, ())
+    nav = [(key, href, label) for key, href, label in NAV if key in runtime_pages]
+    return {"user": who, "page": page, "nav": nav, "version": __version__, **more}
+
+
+@router.get("/static/{name}")
+async def static(name: str) -> Response:
+    """The UI's own CSS and JS modules (no CDN, no build step)."""
+    path = (STATIC / name).resolve()
+    kind = STATIC_TYPES.get(path.suffix)
+    if kind is None or path.parent != STATIC or not path.is_file():
+        return Response("not found", status_code=404, media_type="text/plain")
+    return FileResponse(path, media_type=kind, headers={"Cache-Control": "no-cache"})
+
+
+@router.get("/login", response_class=HTMLResponse)
+async def login_form(request: Request, next: str | None = None) -> Response:
+    token = secrets.token_urlsafe(24)
+    response = templates.TemplateResponse(
+        request,
+        "login.html",
+        {"csrf": token, "next": _safe_next(next) or "", "error": None, "version": __version__},
+    )
+    _set_login_csrf(request, response, token)
+    return _no_store(response)
+
+
+def _set_login_csrf(request: Request, response: Response, token: str) -> None:
+    response.set_cookie(
+        LOGIN_CSRF_COOKIE,
+        token,
+        max_age=3600,
+        httponly=True,
+        samesite="strict",
+        secure=_sessions(request).secure,
+        path="/login",
+    )
+
+
+@router.post("/login", response_class=HTMLResponse)
+async def login(
+    request: Request,
+    username: Annotated[str, Form(max_length=200)],
+    password: Annotated[str, Form(max_length=1000)],
+    csrf_token: Annotated[str, Form(max_length=200)] = "",
+    next: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    sessions = _sessions(request)
+    runtime: Runtime = request.app.state.runtime
+    expected = request.cookies.get(LOGIN_CSRF_COOKIE, "")
+    if not same_origin(request) or not service.csrf_matches(expected, csrf_token):
+        return _login_error(request, "Your sign-in form expired. Please try again.", next, 403)
+
+    def work() -> str | None:
+        with runtime.db.transaction(write=True) as session:
+            user = service.verify_password(session, username, password)
+            if user is None:
+                return None
+            _row, token = service.start_session(
+                session, user, clock=runtime.clock, lifetime=sessions.lifetime
+            )
+            return token
+
+    token = await run_in_threadpool(work)
+    if token is None:
+        return _login_error(request, "Wrong username or password.", next, 401)
+    who = await run_in_threadpool(
+        lambda: _resolve(runtime, token)
+    )
+    target = _safe_next(next) or (_home(who) if who else "/")
+    response = RedirectResponse(target, status_code=303)
+    sessions.set_cookie(response, token)
+    response.delete_cookie(LOGIN_CSRF_COOKIE, path="/login")
+    return response
+
+
+def _resolve(runtime: Runtime, token: str) -> SignedIn | None:
+    with runtime.db.transaction() as session:
+        return service.resolve_session(session, token, now=runtime.clock.now())
+
+
+def _login_error(request: Request, message: str, next: str, status: int) -> Response:
+    token = secrets.token_urlsafe(24)
+    response = templates.TemplateResponse(
+        request,
+        "login.html",
+        {"csrf": token, "next": _safe_next(next) or "", "error": message, "version": __version__},
+        status_code=status,
+    )
+    _set_login_csrf(request, response, token)
+    return _no_store(response)
+
+
+@router.post("/logout")
+async def logout(
+    request: Request, csrf_token: Annotated[str, Form(max_length=200)] = ""
+) -> Response:
+    sessions = _sessions(request)
+    runtime: Runtime = request.app.state.runtime
+    who = await run_in_threadpool(sessions.signed_in, request)
+    if who is not None:
+        if not service.csrf_matches(who.csrf_token, csrf_token):
+            return Response("CSRF token missing or wrong", status_code=403)
+
+        def work() -> None:
+            with runtime.db.transaction(write=True) as session:
+                service.end_session(session, who.session_id, clock=runtime.clock)
+
+        await run_in_threadpool(work)
+    response = RedirectResponse("/login", status_code=303)
+    sessions.clear_cookie(response)
+    return response
+
+
+@router.get("/", response_class=HTMLResponse)
+async def index(request: Request) -> Response:
+    who = await run_in_threadpool(_sessions(request).signed_in, request)
+    return RedirectResponse(_home(who) if who else "/login", status_code=303)
+
+
+@router.get("/desktop", response_class=HTMLResponse)
+async def desktop(request: Request) -> Response:
+    return await _page(request, "desktop", "desktop.html", title="Inbox")
+
+
+@router.get("/customers/{customer_id}", response_class=HTMLResponse)
+async def customer(request: Request, customer_id: str, conversation: str | None = None) -> Response:
+    return await _page(
+        request,
+        "customer",
+        "customer.html",
+        title="Customer",
+        customer_id=customer_id[:40],
+        conversation_id=(conversation or "")[:40],
+    )
+
+
+@router.get("/search", response_class=HTMLResponse)
+async def search(request: Request, q: str = "") -> Response:
+    return await _page(request, "search", "search.html", title="Search", q=q[:320])
+
+
+@router.get("/tasks", response_class=HTMLResponse)
+async def tasks(request: Request) -> Response:
+    return await _page(request, "tasks", "tasks.html", title="Tasks")
+
+
+@router.get("/supervisor", response_class=HTMLResponse)
+async def supervisor(request: Request) -> Response:
+    runtime: Runtime = request.app.state.runtime
+    return await _page(
+        request,
+        "supervisor",
+        "supervisor.html",
+        title="Dashboard",
+        refresh=runtime.settings.web.dashboard_refresh_seconds,
+    )
+
+
+@router.get("/demo/widget", response_class=HTMLResponse)
+async def demo_widget(request: Request) -> Response:
+    """The customer's side: a page embedding the chat widget (no sign-in needed)."""
+    return templates.TemplateResponse(request, "widget_demo.html", {"version": __version__})

@@ -4,9 +4,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from onestory.web.sessions import Sessions
+
 if TYPE_CHECKING:
     from onestory.app_state import Runtime
 
 
 def setup(runtime: Runtime) -> None:
-    """Register this domain's pipeline handlers and services on ``runtime``."""
+    """Browser sessions; ``deps.require`` accepts their principal as an alternative to a key."""
+    sessions = Sessions(runtime)
+    runtime.services["web_sessions"] = sessions
+    runtime.services["session_principal"] = sessions.principal

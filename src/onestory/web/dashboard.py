@@ -1,0 +1,265 @@
+"""``GET /v1/dashboard``: the supervisor's live KPIs, computed from the store on each call.
+
+Other domains own the tables read here (conversations, promises, proactive actions), so every
+figure is read defensively: a table or column that is not there yet makes that figure ``None``
+("not available"), never a failed dashboard and never a made-up number.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter, defaultdict
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Annotated, Any, TypeVar
+
+from fastapi import APIRouter, Depends
+from pydantic import BaseModel
+from sqlalchemy import String, column, func, select, table
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
+
+from onestory.auth.service import Principal
+from onestory.db.base import JSONType, UTCDateTime
+from onestory.deps import RuntimeDep, SessionDep, require
+
+log = logging.getLogger(__name__)
+router = APIRouter(prefix="/v1", tags=["dashboard"])
+T = TypeVar("T")
+
+
+class SentimentPoint(BaseModel):
+    hour: datetime
+    average: float
+    messages: int
+    negative: int
+
+
+class IntentTrend(BaseModel):
+    label: str
+    last_24h: int
+    previous_24h: int
+    change: int
+
+
+class Dashboard(BaseModel):
+    generated_at: datetime
+    open_conversations: int | None
+    waiting_conversations: int | None
+    oldest_wait_seconds: float | None
+    sla_wait_minutes: int
+    sla_breaches: int | None
+    messages_24h: int
+    sentiment_trend: list[SentimentPoint]
+    intents_trending: list[IntentTrend]
+    promises_kept: int | None
+    promises_broken: int | None
+    promises_open: int | None
+    promise_kept_rate: float | None
+    outreach_7d: int | None
+    avoided_contacts_7d: int | None
+    unavailable: list[str]
+
+
+def _guarded(session: Session, name: str, missing: list[str], fn: Callable[[], T]) -> T | None:
+    # A savepoint keeps PostgreSQL's transaction usable after a query on a missing table.
+    try:
+        with session.begin_nested():
+            return fn()
+    except SQLAlchemyError:
+        log.debug("dashboard figure %s unavailable", name, exc_info=True)
+        missing.append(name)
+        return None
+
+
+_conversations = table(
+    "conversations",
+    column("status", String),
+    column("waiting_since", UTCDateTime()),
+)
+_insights = table(
+    "insights",
+    column("kind", String),
+    column("value", JSONType),
+    column("created_at", UTCDateTime()),
+)
+_events = table(
+    "events",
+    column("type", String),
+    column("customer_id", String),
+    column("occurred_at", UTCDateTime()),
+)
+_promises = table("promises", column("status", String))
+_actions = table(
+    "proactive_actions",
+    column("customer_id", String),
+    column("action", String),
+    column("status", String),
+    column("created_at", UTCDateTime()),
+)
+# An outreach "avoided a contact" when the customer did not write in this soon after it.
+AVOIDED_WINDOW = timedelta(days=3)
+
+
+def compute(session: Session, *, now: datetime, sla_minutes: int) -> Dashboard:
+    missing: list[str] = []
+    c = _conversations.c
+    still_open = c.status != "resolved"
+
+    def conv_counts() -> tuple[int, int, datetime | None]:
+        row = session.execute(
+            select(func.count(), func.count(c.waiting_since), func.min(c.waiting_since)).where(
+                still_open
+            )
+        ).one()
+        return int(row[0]), int(row[1]), row[2]
+
+    conv = _guarded(session, "conversations", missing, conv_counts)
+    breaches = _guarded(
+        session,
+        "sla_breaches",
+        missing,
+        lambda: int(
+            session.execute(
+                select(func.count()).where(
+                    still_open,
+                    c.waiting_since.is_not(None),
+                    c.waiting_since < now - timedelta(minutes=sla_minutes),
+                )
+            ).scalar_one()
+        ),
+    )
+
+    since = now - timedelta(hours=24)
+    i = _insights.c
+    rows = session.execute(
+        select(i.created_at, i.value)
+        .where(i.kind == "sentiment", i.created_at >= since)
+        .order_by(i.created_at.desc())
+        .limit(20000)
+    ).all()
+    buckets: dict[datetime, list[float]] = defaultdict(list)
+    for created, value in rows:
+        score = _score(value)
+        if score is not None and created is not None:
+            buckets[created.replace(minute=0, second=0, microsecond=0)].append(score)
+    trend = [
+        SentimentPoint(
+            hour=h,
+            average=round(sum(v) / len(v), 3),
+            messages=len(v),
+            negative=sum(1 for s in v if s < -0.2),
+        )
+        for h, v in sorted(buckets.items())
+    ]
+
+    intent_rows = session.execute(
+        select(i.created_at, i.value)
+        .where(i.kind == "intent", i.created_at >= now - timedelta(hours=48))
+        .order_by(i.created_at.desc())
+        .limit(40000)
+    ).all()
+    last: Counter[str] = Counter()
+    prev: Counter[str] = Counter()
+    for created, value in intent_rows:
+        label = value.get("label") if isinstance(value, dict) else None
+        if isinstance(label, str) and created is not None:
+            (last if created >= since else prev)[label] += 1
+    intents = sorted(
+        (
+            IntentTrend(label=k, last_24h=last[k], previous_24h=prev[k], change=last[k] - prev[k])
+            for k in set(last) | set(prev)
+        ),
+        key=lambda t: (-t.last_24h, -t.change, t.label),
+    )[:8]
+
+    e = _events.c
+    messages = int(
+        session.execute(
+            select(func.count()).where(e.type.like("message.%"), e.occurred_at >= since)
+        ).scalar_one()
+    )
+
+    def promise_counts() -> dict[str, int]:
+        p = _promises.c
+        return {
+            str(s): int(n)
+            for s, n in session.execute(select(p.status, func.count()).group_by(p.status)).all()
+        }
+
+    promises = _guarded(session, "promises", missing, promise_counts)
+    kept = broken = opened = None
+    rate = None
+    if promises is not None:
+        kept, broken, opened = (
+            promises.get("kept", 0),
+            promises.get("broken", 0),
+            promises.get("open", 0),
+        )
+        rate = round(kept / (kept + broken), 3) if kept + broken else None
+
+    def outreach() -> tuple[int, int]:
+        a = _actions.c
+        week = now - timedelta(days=7)
+        sent = session.execute(
+            select(a.customer_id, a.created_at)
+            .where(a.action == "outreach", a.status == "sent", a.created_at >= week)
+            .limit(5000)
+        ).all()
+        if not sent:
+            return 0, 0
+        inbound: dict[str, list[datetime]] = defaultdict(list)
+        for cid, at in session.execute(
+            select(e.customer_id, e.occurred_at).where(
+                e.type == "message.received",
+                e.customer_id.in_({cid for cid, _ in sent}),
+                e.occurred_at >= min(at for _, at in sent),
+            )
+        ).all():
+            inbound[cid].append(at)
+        avoided = sum(
+            1
+            for cid, at in sent
+            if not any(at < t <= at + AVOIDED_WINDOW for t in inbound.get(cid, ()))
+        )
+        return len(sent), avoided
+
+    reached = _guarded(session, "proactive_outreach", missing, outreach)
+
+    return Dashboard(
+        generated_at=now,
+        open_conversations=conv[0] if conv else None,
+        waiting_conversations=conv[1] if conv else None,
+        oldest_wait_seconds=(now - conv[2]).total_seconds() if conv and conv[2] else None,
+        sla_wait_minutes=sla_minutes,
+        sla_breaches=breaches,
+        messages_24h=messages,
+        sentiment_trend=trend,
+        intents_trending=intents,
+        promises_kept=kept,
+        promises_broken=broken,
+        promises_open=opened,
+        promise_kept_rate=rate,
+        outreach_7d=reached[0] if reached else None,
+        avoided_contacts_7d=reached[1] if reached else None,
+        unavailable=missing,
+    )
+
+
+def _score(value: Any) -> float | None:
+    if isinstance(value, dict):
+        score = value.get("score")
+        if isinstance(score, int | float):
+            return float(score)
+    return None
+
+
+@router.get("/dashboard", response_model=Dashboard, summary="Supervisor KPIs, live from the store")
+def get_dashboard(
+    session: SessionDep,
+    runtime: RuntimeDep,
+    _: Annotated[Principal, Depends(require("dashboard:read"))],
+) -> Dashboard:
+    return compute(
+        session, now=runtime.clock.now(), sla_minutes=runtime.settings.web.sla_wait_minutes
+    )
