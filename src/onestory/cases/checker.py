@@ -1,0 +1,61 @@
+"""The periodic promise checker: breaks open promises whose due time has passed."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from typing import TYPE_CHECKING
+
+from fastapi.concurrency import run_in_threadpool
+
+from onestory.cases import service
+from onestory.events.service import Recorded, record
+from onestory.kit.clock import Clock
+
+if TYPE_CHECKING:
+    from onestory.app_state import Runtime
+
+log = logging.getLogger(__name__)
+
+
+async def check_promises(runtime: Runtime, *, clock: Clock | None = None) -> int:
+    """Break overdue promises now (``clock`` defaults to the runtime's); returns how many."""
+    clk = clock or runtime.clock
+
+    def work() -> Recorded:
+        with runtime.db.transaction(write=True) as session:
+            drafts = service.break_overdue(session, now=clk.now())
+            return record(session, drafts, clock=clk)
+
+    recorded = await run_in_threadpool(work)
+    await runtime.after_record(recorded)
+    return len(recorded.seqs)
+
+
+class PromiseChecker:
+    """Runs ``check_promises`` every ``every`` seconds between the runtime's start and stop."""
+
+    def __init__(self, runtime: Runtime, every: float) -> None:
+        self.runtime = runtime
+        self.every = every
+        self._task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        if self.every > 0:
+            self._task = asyncio.create_task(self._loop(), name="promise-checker")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._task
+            self._task = None
+
+    async def _loop(self) -> None:
+        while True:
+            await asyncio.sleep(self.every)
+            try:
+                await check_promises(self.runtime)
+            except Exception:
+                log.exception("promise check failed")
