@@ -1,7 +1,230 @@
-"""HTTP API of the conversations domain (mounted under /v1)."""
+"""HTTP API of the conversations domain (mounted under /v1). See docs/channels.md."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from datetime import timedelta
+from typing import Annotated, Any, Literal
 
-router = APIRouter()
+from fastapi import APIRouter, Depends, Query
+from pydantic import BaseModel, Field
+
+from onestory.auth.service import Principal
+from onestory.conversations import flows, service
+from onestory.conversations import repository as repo
+from onestory.conversations.models import Conversation
+from onestory.conversations.views import (
+    conversation_channel,
+    conversation_view,
+    live_channels,
+    message_view,
+)
+from onestory.customers import repository as customers_repo
+from onestory.deps import RuntimeDep, SessionDep, require
+
+router = APIRouter(tags=["conversations"])
+
+Reader = Annotated[Principal, Depends(require("conversations:read"))]
+Writer = Annotated[Principal, Depends(require("conversations:write"))]
+
+
+class ReplyIn(BaseModel):
+    text: str = Field(min_length=1, max_length=50_000)
+    channel: str | None = Field(
+        default=None, max_length=40, description="Omit for the customer's current channel"
+    )
+    subject: str | None = Field(default=None, max_length=1000)
+    author: Literal["agent", "ai", "system"] = "agent"
+    author_id: str | None = Field(default=None, max_length=200)
+
+
+class AssignIn(BaseModel):
+    assignee: str | None = Field(default=None, max_length=200, description='"" unassigns')
+    queue: str | None = Field(default=None, max_length=100)
+    priority: str | None = Field(default=None, max_length=20)
+
+
+class TransferIn(BaseModel):
+    to_assignee: str | None = Field(default=None, max_length=200)
+    to_queue: str | None = Field(default=None, max_length=100)
+    reason: str = Field(min_length=1, max_length=1000)
+    note: str | None = Field(default=None, max_length=5000)
+    by: str | None = Field(default=None, max_length=200, description='e.g. "ai:assistant"')
+
+
+class ResolveIn(BaseModel):
+    reason: str | None = Field(default=None, max_length=1000)
+
+
+class StatusIn(BaseModel):
+    status: str = Field(max_length=30)
+
+
+class TypingIn(BaseModel):
+    typing: bool = True
+    who: Literal["agent", "ai"] = "agent"
+    name: str | None = Field(default=None, max_length=200)
+
+
+@router.get("/conversations", summary="List and filter conversations")
+def list_conversations(
+    session: SessionDep,
+    runtime: RuntimeDep,
+    _: Reader,
+    status: Annotated[
+        str | None, Query(description="open, waiting_on_customer, waiting_on_us, resolved, active")
+    ] = None,
+    queue: str | None = None,
+    assignee: Annotated[str | None, Query(description='"none" for unassigned')] = None,
+    channel: str | None = None,
+    customer_id: str | None = None,
+    waiting_longer_than: Annotated[
+        int | None, Query(ge=0, description="seconds the customer has waited on us")
+    ] = None,
+    sort: Literal["recent", "waiting"] = "recent",
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> dict[str, Any]:
+    now = runtime.clock.now()
+    q = repo.list_query(
+        status=status,
+        queue=queue,
+        assignee=assignee,
+        channel=channel,
+        customer_id=customer_id,
+        waiting_before=(
+            now - timedelta(seconds=waiting_longer_than)
+            if waiting_longer_than is not None
+            else None
+        ),
+    )
+    total = repo.count(session, q)
+    if sort == "waiting":
+        q = q.order_by(Conversation.waiting_since.asc().nulls_last(), Conversation.id)
+    else:
+        q = q.order_by(Conversation.last_message_at.desc().nulls_last(), Conversation.id)
+    rows = session.scalars(q.limit(limit).offset(offset)).all()
+    return {"items": [conversation_view(c, now) for c in rows], "total": total}
+
+
+@router.get("/conversations/{conversation_id}", summary="One conversation with its messages")
+def get_conversation(
+    conversation_id: str,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    _: Reader,
+    limit: Annotated[int, Query(ge=1, le=2000)] = 500,
+) -> dict[str, Any]:
+    conv = service.get(session, conversation_id)
+    customer = customers_repo.customers_by_id(session, [conv.customer_id]).get(conv.customer_id)
+    out = conversation_view(conv, runtime.clock.now())
+    out["customer"] = {
+        "id": conv.customer_id,
+        "display_name": customer.display_name if customer else None,
+    }
+    out["messages"] = [message_view(m) for m in repo.messages_of(session, conv.id, limit)]
+    out["live_channel"] = conversation_channel(conv.id)
+    return out
+
+
+@router.post("/conversations/{conversation_id}/reply", status_code=202, summary="Reply")
+async def reply(
+    conversation_id: str, body: ReplyIn, runtime: RuntimeDep, who: Writer
+) -> dict[str, Any]:
+    return await flows.reply(
+        runtime,
+        conversation_id,
+        text=body.text,
+        author=body.author,
+        author_id=body.author_id or who.name,
+        channel=body.channel,
+        subject=body.subject,
+    )
+
+
+@router.post("/conversations/{conversation_id}/assign", summary="Assign (agent, queue, priority)")
+async def assign(
+    conversation_id: str, body: AssignIn, runtime: RuntimeDep, who: Writer
+) -> dict[str, Any]:
+    now = runtime.clock.now()
+    return await flows.apply(
+        runtime,
+        conversation_id,
+        lambda s, c: service.assign(
+            s,
+            c,
+            assignee=body.assignee,
+            queue=body.queue,
+            priority=body.priority,
+            by=who.name,
+            now=now,
+        ),
+    )
+
+
+@router.post("/conversations/{conversation_id}/transfer", summary="Hand off with a context note")
+async def transfer(
+    conversation_id: str, body: TransferIn, runtime: RuntimeDep, who: Writer
+) -> dict[str, Any]:
+    now = runtime.clock.now()
+    return await flows.apply(
+        runtime,
+        conversation_id,
+        lambda s, c: service.transfer(
+            s,
+            c,
+            to_assignee=body.to_assignee,
+            to_queue=body.to_queue,
+            reason=body.reason,
+            note=body.note,
+            by=body.by or who.name,
+            now=now,
+        ),
+    )
+
+
+@router.post("/conversations/{conversation_id}/resolve", summary="Resolve")
+async def resolve(
+    conversation_id: str, body: ResolveIn, runtime: RuntimeDep, who: Writer
+) -> dict[str, Any]:
+    now = runtime.clock.now()
+    return await flows.apply(
+        runtime,
+        conversation_id,
+        lambda s, c: service.resolve(s, c, by=who.name, reason=body.reason, now=now),
+    )
+
+
+@router.post("/conversations/{conversation_id}/reopen", summary="Reopen")
+async def reopen(conversation_id: str, runtime: RuntimeDep, who: Writer) -> dict[str, Any]:
+    now = runtime.clock.now()
+    return await flows.apply(
+        runtime, conversation_id, lambda s, c: service.reopen(s, c, by=who.name, now=now)
+    )
+
+
+@router.post("/conversations/{conversation_id}/status", summary="Set the status")
+async def set_status(
+    conversation_id: str, body: StatusIn, runtime: RuntimeDep, who: Writer
+) -> dict[str, Any]:
+    now = runtime.clock.now()
+    return await flows.apply(
+        runtime,
+        conversation_id,
+        lambda s, c: service.change_status(s, c, status=body.status, by=who.name, now=now),
+    )
+
+
+@router.post("/conversations/{conversation_id}/typing", status_code=202, summary="Typing")
+async def typing(
+    conversation_id: str, body: TypingIn, session: SessionDep, runtime: RuntimeDep, who: Writer
+) -> dict[str, Any]:
+    conv = service.get(session, conversation_id)
+    message = {
+        "kind": "conversation.typing",
+        "conversation_id": conv.id,
+        "who": body.who,
+        "name": body.name or who.name,
+        "typing": body.typing,
+    }
+    await runtime.live.publish(live_channels(conv), message)
+    return message

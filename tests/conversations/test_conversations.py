@@ -1,0 +1,180 @@
+"""Conversations end to end: one thread per customer across channels, every change an event."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from tests.conftest import Api, event
+
+
+def send(api: Api, body: dict[str, Any]) -> dict[str, Any]:
+    r = api.post("/v1/events", json=body)
+    assert r.status_code in (200, 201), r.text
+    out: dict[str, Any] = r.json()
+    return out
+
+
+def only_conversation(api: Api, customer_id: str) -> dict[str, Any]:
+    r = api.get("/v1/conversations", params={"customer_id": customer_id})
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["total"] == 1, body
+    conv = api.get(f"/v1/conversations/{body['items'][0]['id']}")
+    assert conv.status_code == 200, conv.text
+    out: dict[str, Any] = conv.json()
+    return out
+
+
+def story_types(api: Api, customer_id: str) -> list[str]:
+    r = api.get(f"/v1/customers/{customer_id}/story", params={"limit": 200})
+    assert r.status_code == 200, r.text
+    return [i["type"] for i in r.json()["items"]]
+
+
+def test_messages_on_every_channel_join_one_conversation(api: Api) -> None:
+    t0 = datetime.now(UTC) - timedelta(minutes=30)
+    rec = send(
+        api,
+        event(
+            channel="chat",
+            when=t0,
+            payload={"text": "My order 48213 never arrived"},
+            key="c1",
+        ),
+    )
+    cid = rec["customer_id"]
+    send(
+        api,
+        event(
+            channel="email",
+            when=t0 + timedelta(minutes=1),
+            payload={"text": "Following up by email", "subject": "Order"},
+            key="e1",
+        ),
+    )
+    send(
+        api,
+        event(
+            "message.sent",
+            channel="email",
+            when=t0 + timedelta(minutes=2),
+            payload={"text": "Sorry, looking into it", "author": "agent", "author_id": "amy"},
+            key="a1",
+        ),
+    )
+    api.drain()
+    conv = only_conversation(api, cid)
+    assert [m["channel"] for m in conv["messages"]] == ["chat", "email", "email"]
+    assert [m["direction"] for m in conv["messages"]] == ["inbound", "inbound", "outbound"]
+    assert conv["channels"] == ["chat", "email"]
+    assert conv["status"] == "waiting_on_customer"
+    assert conv["assignee"] == "amy"
+    assert conv["first_response_seconds"] == 120
+    assert conv["facts"]["order_number"]["value"] == "48213"
+    assert conv["facts"]["problem"]["text"].startswith("My order")
+    # The channel switch left a context note and a hand-off event in the story.
+    [note] = conv["notes"]
+    assert note["kind"] == "channel_switch"
+    assert note["known"]["order_number"] == "48213"
+    types = story_types(api, cid)
+    assert "conversation.opened" in types
+    assert "conversation.handoff" in types
+
+
+def test_replayed_event_is_not_a_second_message(api: Api) -> None:
+    body = event(payload={"text": "hello"}, key="same")
+    first = send(api, body)
+    again = send(api, body)
+    assert again["duplicate"] is True
+    api.drain()
+    conv = only_conversation(api, first["customer_id"])
+    assert conv["message_count"] == 1
+
+
+def test_assign_transfer_resolve_reopen_are_story_events(api: Api) -> None:
+    rec = send(api, event(payload={"text": "I need help with invoice INV-2231"}))
+    api.drain()
+    conv = only_conversation(api, rec["customer_id"])
+    cid = conv["id"]
+    r = api.post(f"/v1/conversations/{cid}/assign", json={"assignee": "bob", "queue": "billing"})
+    assert r.status_code == 200, r.text
+    assert r.json()["assignee"] == "bob"
+    r = api.post(
+        f"/v1/conversations/{cid}/transfer",
+        json={"to_assignee": "carol", "reason": "billing specialist", "note": "refund pending"},
+    )
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["assignee"] == "carol"
+    note = body["notes"][-1]
+    assert note["who"] and note["why"] == "billing specialist"
+    assert note["from_assignee"] == "bob"
+    assert "the customer is waiting for our answer" in note["open"]
+    r = api.post(f"/v1/conversations/{cid}/resolve", json={"reason": "refunded"})
+    assert r.json()["status"] == "resolved"
+    assert (
+        api.post(
+            f"/v1/conversations/{cid}/transfer", json={"to_queue": "x", "reason": "y"}
+        ).status_code
+        == 409
+    )
+    r = api.post(f"/v1/conversations/{cid}/reopen")
+    assert r.status_code == 200
+    assert r.json()["status"] == "open"
+    assert api.post(f"/v1/conversations/{cid}/reopen").status_code == 409
+    api.drain()
+    types = story_types(api, rec["customer_id"])
+    for t in (
+        "conversation.assigned",
+        "conversation.transferred",
+        "conversation.resolved",
+        "conversation.reopened",
+        "conversation.status_changed",
+    ):
+        assert t in types, (t, types)
+    # Filters.
+    listed = api.get("/v1/conversations", params={"assignee": "carol", "status": "open"}).json()
+    assert [c["id"] for c in listed["items"]] == [cid]
+    assert api.get("/v1/conversations", params={"queue": "nope"}).json()["total"] == 0
+
+
+def test_after_resolution_and_quiet_period_a_new_conversation_starts(api: Api) -> None:
+    t0 = datetime.now(UTC) - timedelta(days=3)
+    rec = send(api, event(when=t0, payload={"text": "first problem"}))
+    api.drain()
+    conv = only_conversation(api, rec["customer_id"])
+    api.post(f"/v1/conversations/{conv['id']}/resolve", json={})
+    # Soon after resolution: the same conversation reopens.
+    send(api, event(payload={"text": "actually, one more thing"}))
+    api.drain()
+    again = only_conversation(api, rec["customer_id"])
+    assert again["id"] == conv["id"]
+    assert again["status"] == "waiting_on_us"
+    api.post(f"/v1/conversations/{conv['id']}/resolve", json={})
+    later = datetime.now(UTC) + timedelta(days=2)
+    with api.runtime.db.transaction(write=True) as s:  # resolved long ago
+        from onestory.conversations.models import Conversation
+
+        c = s.get(Conversation, conv["id"])
+        assert c is not None
+        c.resolved_at = datetime.now(UTC) - timedelta(days=2)
+    send(api, event(when=later - timedelta(days=2), payload={"text": "new problem"}, key="n"))
+    api.drain()
+    r = api.get("/v1/conversations", params={"customer_id": rec["customer_id"]}).json()
+    assert r["total"] == 2
+    assert {c["status"] for c in r["items"]} == {"resolved", "waiting_on_us"}
+
+
+def test_unknown_conversation_and_bad_input_are_clear(api: Api) -> None:
+    r = api.post("/v1/conversations/cnv_nope/resolve", json={})
+    assert r.status_code == 404
+    assert r.headers["content-type"].startswith("application/problem+json")
+    rec = send(api, event(payload={"text": "hi"}))
+    api.drain()
+    conv = only_conversation(api, rec["customer_id"])
+    r = api.post(f"/v1/conversations/{conv['id']}/status", json={"status": "sleeping"})
+    assert r.status_code == 422
+    reader = api.new_key(["customers:read"])
+    r = api.client.get("/v1/conversations", headers={"Authorization": f"Bearer {reader}"})
+    assert r.status_code == 403
