@@ -26,6 +26,7 @@ router = APIRouter(tags=["live"])
 async def live(
     ws: WebSocket,
     customer_id: Annotated[list[str] | None, Query()] = None,
+    conversation_id: Annotated[list[str] | None, Query()] = None,
     all: bool = False,
     api_key: str | None = None,
 ) -> None:
@@ -48,6 +49,7 @@ async def live(
         return
     await ws.accept()
     channels = {customer_channel(c) for c in customer_id or []}
+    channels |= {f"conversation:{c}" for c in conversation_id or []}
     if all:
         channels.add(ALL)
     sub = runtime.live.subscribe(channels)
