@@ -2,6 +2,294 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from datetime import datetime, timedelta
+from typing import Annotated, Any
 
-router = APIRouter()
+from fastapi import APIRouter, Depends, Query
+from fastapi.concurrency import run_in_threadpool
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import select
+
+from onestory.auth.service import Principal
+from onestory.customers.service import get_root
+from onestory.deps import RuntimeDep, SessionDep, require
+from onestory.events.service import record
+from onestory.proactive import playbooks, service
+from onestory.proactive.metrics import outcomes
+from onestory.proactive.models import ContactPreference, Playbook, ProactiveAction, Signal
+from onestory.proactive.simulate import simulate
+
+router = APIRouter(tags=["proactive"])
+
+Reader = Annotated[Principal, Depends(require("cases:read"))]
+PlaybookWriter = Annotated[Principal, Depends(require("playbooks:write"))]
+CustomerWriter = Annotated[Principal, Depends(require("customers:write"))]
+CustomerReader = Annotated[Principal, Depends(require("customers:read"))]
+
+
+class _Out(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+
+class PlaybookOut(_Out):
+    name: str
+    version: int
+    enabled: bool
+    origin: str
+    updated_at: datetime
+    spec: dict[str, Any]
+    source: str
+
+
+class PlaybookYaml(BaseModel):
+    yaml: str = Field(min_length=1, max_length=200_000)
+
+
+class DryRunIn(BaseModel):
+    since_days: float = Field(default=30, gt=0, le=3650)
+    yaml: str | None = Field(default=None, description="try an unsaved version of the playbook")
+
+
+class SignalOut(_Out):
+    id: str
+    customer_id: str
+    kind: str
+    severity: str
+    source_event_id: str
+    evidence: dict[str, Any]
+    detected_at: datetime
+
+
+class ActionOut(_Out):
+    id: str
+    customer_id: str
+    playbook: str
+    playbook_version: int
+    signal_id: str | None
+    signal_kind: str | None
+    trigger_event_id: str
+    action: str
+    status: str
+    reason: str | None
+    channel: str | None
+    details: dict[str, Any]
+    created_at: datetime
+
+
+class ConsentIn(BaseModel):
+    purpose: str = Field(description="service | proactive | marketing")
+    channel: str = Field(default="*", max_length=40, description="a channel or * for all")
+    granted: bool
+    source: str | None = Field(default=None, max_length=100)
+
+
+class ConsentOut(_Out):
+    purpose: str
+    channel: str
+    granted: bool
+    source: str | None
+    updated_at: datetime
+
+
+class PreferencesIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    preferred_channel: str | None = Field(default=None, max_length=40)
+    language: str | None = Field(default=None, max_length=10)
+    timezone: str | None = Field(default=None, max_length=60)
+
+
+class PreferencesOut(_Out):
+    customer_id: str
+    preferred_channel: str | None
+    language: str | None
+    timezone: str | None
+    updated_at: datetime
+
+
+# --- playbooks ---------------------------------------------------------------------------------
+@router.get("/playbooks", response_model=list[PlaybookOut], summary="All playbooks")
+def list_playbooks(session: SessionDep, _: Reader) -> list[PlaybookOut]:
+    return [PlaybookOut.model_validate(r) for r in playbooks.all_rows(session)]
+
+
+@router.post("/playbooks/validate", summary="Check a playbook's YAML without saving it")
+def validate_playbook(body: PlaybookYaml, _: Reader) -> dict[str, Any]:
+    return {"valid": True, "spec": playbooks.parse(body.yaml).model_dump(mode="json")}
+
+
+@router.get("/playbooks/{name}", response_model=PlaybookOut, summary="One playbook")
+def get_playbook(name: str, session: SessionDep, _: Reader) -> PlaybookOut:
+    return PlaybookOut.model_validate(playbooks.get(session, name))
+
+
+async def _write_playbook(runtime: Any, fn: Any) -> PlaybookOut:
+    def work() -> PlaybookOut:
+        with runtime.db.transaction(write=True) as s:
+            row: Playbook = fn(s, runtime.clock.now())
+            s.flush()
+            return PlaybookOut.model_validate(row)
+
+    return await run_in_threadpool(work)
+
+
+@router.put("/playbooks/{name}", response_model=PlaybookOut, summary="Create or replace (YAML)")
+async def put_playbook(
+    name: str, body: PlaybookYaml, runtime: RuntimeDep, _: PlaybookWriter
+) -> PlaybookOut:
+    return await _write_playbook(runtime, lambda s, now: playbooks.put(s, name, body.yaml, now=now))
+
+
+@router.post("/playbooks/{name}/enable", response_model=PlaybookOut, summary="Switch on")
+async def enable_playbook(name: str, runtime: RuntimeDep, _: PlaybookWriter) -> PlaybookOut:
+    return await _write_playbook(
+        runtime, lambda s, now: playbooks.set_enabled(s, name, True, now=now)
+    )
+
+
+@router.post("/playbooks/{name}/disable", response_model=PlaybookOut, summary="Switch off")
+async def disable_playbook(name: str, runtime: RuntimeDep, _: PlaybookWriter) -> PlaybookOut:
+    return await _write_playbook(
+        runtime, lambda s, now: playbooks.set_enabled(s, name, False, now=now)
+    )
+
+
+@router.post(
+    "/playbooks/{name}/dry-run",
+    summary="Replay history: whom this playbook would have contacted, and why",
+)
+def dry_run_playbook(
+    name: str, body: DryRunIn, session: SessionDep, runtime: RuntimeDep, _: Reader
+) -> dict[str, Any]:
+    extra = []
+    if body.yaml:
+        spec = playbooks.parse(body.yaml)
+        extra.append(spec)
+        name = spec.name
+    else:
+        playbooks.get(session, name)
+    now = runtime.clock.now()
+    return simulate(
+        session,
+        since=now - timedelta(days=body.since_days),
+        until=now,
+        settings=runtime.settings.proactive,
+        names=[name],
+        extra=extra,
+    )
+
+
+# --- signals, actions, metrics -----------------------------------------------------------------
+@router.get("/signals", response_model=list[SignalOut], summary="Detected signals, newest first")
+def list_signals(
+    session: SessionDep,
+    _: Reader,
+    customer_id: str | None = None,
+    kind: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> list[SignalOut]:
+    stmt = select(Signal)
+    if customer_id:
+        stmt = stmt.where(Signal.customer_id == get_root(session, customer_id).id)
+    if kind:
+        stmt = stmt.where(Signal.kind == kind)
+    rows = session.scalars(stmt.order_by(Signal.detected_at.desc()).limit(limit))
+    return [SignalOut.model_validate(r) for r in rows]
+
+
+@router.get(
+    "/proactive/actions", response_model=list[ActionOut], summary="What playbooks did, and why"
+)
+def list_actions(
+    session: SessionDep,
+    _: Reader,
+    customer_id: str | None = None,
+    playbook: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> list[ActionOut]:
+    stmt = select(ProactiveAction)
+    if customer_id:
+        stmt = stmt.where(ProactiveAction.customer_id == get_root(session, customer_id).id)
+    if playbook:
+        stmt = stmt.where(ProactiveAction.playbook == playbook)
+    rows = session.scalars(stmt.order_by(ProactiveAction.created_at.desc()).limit(limit))
+    return [ActionOut.model_validate(r) for r in rows]
+
+
+@router.get("/metrics/outcomes", summary="Promise-kept rate, proactive contacts, avoided calls")
+def outcome_metrics(
+    session: SessionDep,
+    runtime: RuntimeDep,
+    _: Reader,
+    since_days: Annotated[float, Query(gt=0, le=3650)] = 30,
+) -> dict[str, Any]:
+    now = runtime.clock.now()
+    return outcomes(session, since=now - timedelta(days=since_days), now=now)
+
+
+# --- consents and preferences ------------------------------------------------------------------
+@router.get(
+    "/customers/{customer_id}/consents",
+    response_model=list[ConsentOut],
+    summary="Consents per purpose and channel",
+)
+def get_consents(customer_id: str, session: SessionDep, _: CustomerReader) -> list[ConsentOut]:
+    root = get_root(session, customer_id)
+    return [ConsentOut.model_validate(c) for c in service.consents_of(session, root.id)]
+
+
+@router.put(
+    "/customers/{customer_id}/consents",
+    response_model=ConsentOut,
+    summary="Grant or withdraw consent for a purpose on a channel",
+)
+async def put_consent(
+    customer_id: str, body: ConsentIn, runtime: RuntimeDep, _: CustomerWriter
+) -> ConsentOut:
+    def work() -> tuple[ConsentOut, Any]:
+        with runtime.db.transaction(write=True) as s:
+            root = get_root(s, customer_id)
+            change = service.set_consent(s, root.id, **body.model_dump(), now=runtime.clock.now())
+            s.flush()
+            return ConsentOut.model_validate(change.obj), record(
+                s, change.drafts, clock=runtime.clock
+            )
+
+    out, recorded = await run_in_threadpool(work)
+    await runtime.after_record(recorded)
+    return out
+
+
+@router.get(
+    "/customers/{customer_id}/contact-preferences",
+    response_model=PreferencesOut | None,
+    summary="Preferred channel, language and time zone",
+)
+def get_preferences(
+    customer_id: str, session: SessionDep, _: CustomerReader
+) -> PreferencesOut | None:
+    row = session.get(ContactPreference, get_root(session, customer_id).id)
+    return PreferencesOut.model_validate(row) if row else None
+
+
+@router.put(
+    "/customers/{customer_id}/contact-preferences",
+    response_model=PreferencesOut,
+    summary="Set the preferred channel, language and time zone",
+)
+async def put_preferences(
+    customer_id: str, body: PreferencesIn, runtime: RuntimeDep, _: CustomerWriter
+) -> PreferencesOut:
+    def work() -> tuple[PreferencesOut, Any]:
+        with runtime.db.transaction(write=True) as s:
+            root = get_root(s, customer_id)
+            change = service.set_preferences(
+                s, root.id, body.model_dump(exclude_unset=True), now=runtime.clock.now()
+            )
+            s.flush()
+            return PreferencesOut.model_validate(change.obj), record(
+                s, change.drafts, clock=runtime.clock
+            )
+
+    out, recorded = await run_in_threadpool(work)
+    await runtime.after_record(recorded)
+    return out

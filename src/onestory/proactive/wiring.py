@@ -4,9 +4,31 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from fastapi.concurrency import run_in_threadpool
+
+from onestory.proactive.engine import playbooks_acted
+from onestory.proactive.playbooks import sync_files
+from onestory.proactive.signals import signals_detected
+
 if TYPE_CHECKING:
     from onestory.app_state import Runtime
 
 
 def setup(runtime: Runtime) -> None:
-    """Register this domain's pipeline handlers and services on ``runtime``."""
+    """Signals in the detect stage, playbooks in the act stage; the shipped YAML playbooks
+    are loaded into the store at start (a higher file version replaces the stored one)."""
+    runtime.pipeline.add_handler("detect", signals_detected)
+    runtime.pipeline.add_handler("act", playbooks_acted)
+
+    async def load_playbooks() -> None:
+        def work() -> list[str]:
+            with runtime.db.transaction(write=True) as session:
+                return sync_files(
+                    session,
+                    now=runtime.clock.now(),
+                    extra_dir=runtime.settings.proactive.playbooks_dir,
+                )
+
+        await run_in_threadpool(work)
+
+    runtime.on_start.append(load_playbooks)

@@ -1,0 +1,361 @@
+"""The playbook engine (act stage): signals and events in, guardrailed actions out.
+
+Each action is a ``proactive_actions`` row (unique per trigger, playbook and action, so a
+re-run stage does nothing twice) and a ``proactive.action`` story event naming the signal,
+the playbook and the evidence. A message is recorded as a queued ``message.sent`` on the
+chosen channel; the channels layer delivers it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import partial
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from onestory.cases import service as cases
+from onestory.events.service import EventDraft
+from onestory.kit.ids import new_id
+from onestory.models import Event
+from onestory.pipeline.stages import StageContext, StoredEvent
+from onestory.proactive import guardrails
+from onestory.proactive.models import ProactiveAction, Signal
+from onestory.proactive.playbooks import Action, PlaybookSpec, render, specs
+from onestory.proactive.settings import ProactiveSettings
+
+
+@dataclass
+class Trigger:
+    """What a playbook reacts to: a signal (with the event that raised it) or an event."""
+
+    id: str
+    customer_id: str
+    event_id: str
+    event_type: str
+    at: datetime
+    signal: Signal | None
+
+    @property
+    def evidence(self) -> dict[str, Any]:
+        return dict(self.signal.evidence) if self.signal else {"event_id": self.event_id}
+
+
+def _values(aud: guardrails.Audience, trig: Trigger) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    zone = ZoneInfo(aud.timezone)
+    for k, v in trig.evidence.items():
+        if isinstance(v, str) and len(v) >= 19 and v[4:5] == "-" and "T" in v:
+            try:
+                v = datetime.fromisoformat(v).astimezone(zone).strftime("%a %d %b %H:%M")
+            except ValueError:
+                pass
+        if isinstance(v, str | int | float):
+            values[k] = v
+    name = aud.name or ""
+    values.update(name=name or "there", first_name=name.split(" ")[0] if name else "there")
+    if trig.signal:
+        values.update(signal=trig.signal.kind, severity=trig.signal.severity)
+    return values
+
+
+def pick_template(templates: dict[str, str], language: str) -> tuple[str, str]:
+    for lang in (language, "en"):
+        if lang in templates:
+            return lang, templates[lang]
+    lang = next(iter(templates))
+    return lang, templates[lang]
+
+
+class Run:
+    """One act-stage pass: caches customers' audiences and counts within the transaction."""
+
+    def __init__(
+        self, session: Session, ctx: StageContext | None, settings: ProactiveSettings, now: datetime
+    ) -> None:
+        self.session = session
+        self.ctx = ctx
+        self.settings = settings
+        self.now = now
+        self.audiences: dict[str, guardrails.Audience] = {}
+        self.sent: dict[str, int] = {}
+        self.contacted_triggers: set[str] = set()
+
+    def audience(self, cid: str) -> guardrails.Audience:
+        if cid not in self.audiences:
+            self.audiences[cid] = guardrails.audience(self.session, cid, self.settings)
+        return self.audiences[cid]
+
+    def sent_this_week(self, cid: str) -> int:
+        if cid not in self.sent:
+            self.sent[cid] = guardrails.contacts_this_week(self.session, cid, self.now)
+        return self.sent[cid]
+
+    def already_contacted(self, trig: Trigger) -> bool:
+        if trig.id in self.contacted_triggers:
+            return True
+        col = ProactiveAction.signal_id if trig.signal else ProactiveAction.trigger_event_id
+        found = self.session.scalar(
+            select(ProactiveAction.id)
+            .where(
+                col == trig.id,
+                ProactiveAction.action == "message",
+                ProactiveAction.status.in_(("done", "dry_run")),
+            )
+            .limit(1)
+        )
+        return found is not None
+
+    def decide(self, pb: PlaybookSpec, act: Action, trig: Trigger) -> guardrails.Decision:
+        aud = self.audience(trig.customer_id)
+        cap = self.settings.weekly_contact_cap
+        if pb.guardrails.weekly_cap is not None:
+            cap = min(cap, pb.guardrails.weekly_cap)
+        return guardrails.check_contact(
+            aud,
+            purpose=pb.purpose,
+            channels=act.channels,
+            quiet_hours=pb.guardrails.quiet_hours,
+            cap=cap,
+            sent_this_week=self.sent_this_week(trig.customer_id),
+            already_for_signal=self.already_contacted(trig),
+            now=self.now,
+            settings=self.settings,
+        )
+
+    def note_contact(self, trig: Trigger, *, really: bool) -> None:
+        self.contacted_triggers.add(trig.id)
+        if really:
+            self.sent[trig.customer_id] = self.sent_this_week(trig.customer_id) + 1
+
+
+def triggers_for(
+    session: Session, events: list[StoredEvent], event_types: set[str]
+) -> list[Trigger]:
+    by_id = {e.id: e for e in events if e.customer_id}
+    out: list[Trigger] = []
+    if not by_id:
+        return out
+    for sig in session.scalars(
+        select(Signal).where(Signal.source_event_id.in_(list(by_id))).order_by(Signal.detected_at)
+    ):
+        e = by_id[sig.source_event_id]
+        out.append(Trigger(sig.id, sig.customer_id, e.id, e.type, e.occurred_at, sig))
+    for e in by_id.values():
+        if e.type in event_types:
+            assert e.customer_id is not None
+            out.append(Trigger(e.id, e.customer_id, e.id, e.type, e.occurred_at, None))
+    return out
+
+
+def playbooks_acted(session: Session, events: list[StoredEvent], ctx: StageContext) -> None:
+    """Act stage handler."""
+    settings: ProactiveSettings = ctx.services["settings"].proactive
+    books = [pb for pb, _on in specs(session)]
+    if not books:
+        return
+    event_types = {t for pb in books for t in pb.when.events}
+    trigs = triggers_for(session, events, event_types)
+    if not trigs:
+        return
+    run = Run(session, ctx, settings, ctx.clock.now())
+    keys = [f"{t.id}:{pb.name}:{i}" for t in trigs for pb in books for i in range(len(pb.actions))]
+    done = set(
+        session.scalars(
+            select(ProactiveAction.dedupe_key).where(ProactiveAction.dedupe_key.in_(keys))
+        )
+    )
+    for trig in trigs:
+        for pb in books:
+            sig = trig.signal
+            if not pb.matches(
+                signal_kind=sig.kind if sig else None,
+                severity=sig.severity if sig else None,
+                event_type=trig.event_type,
+            ):
+                continue
+            for i, act in enumerate(pb.actions):
+                key = f"{trig.id}:{pb.name}:{i}"
+                if key in done:
+                    continue
+                done.add(key)
+                _perform(run, ctx, pb, i, act, trig, key)
+
+
+def _perform(
+    run: Run, ctx: StageContext, pb: PlaybookSpec, index: int, act: Action, trig: Trigger, key: str
+) -> None:
+    session, now = run.session, run.now
+    dry = run.settings.dry_run or pb.guardrails.dry_run
+    aud = run.audience(trig.customer_id)
+    values = _values(aud, trig)
+    status, reason, channel = "done", None, None
+    details: dict[str, Any] = {}
+    drafts: list[EventDraft] = []
+    if act.type == "message":
+        decision = run.decide(pb, act, trig)
+        channel, details = decision.channel, dict(decision.details)
+        if not decision.allowed:
+            status, reason = "suppressed", decision.reason
+        else:
+            lang, template = pick_template(act.templates, aud.language)
+            text = render(template, values)
+            details.update(language=lang, text=text)
+            if dry:
+                status = "dry_run"
+            else:
+                drafts.append(
+                    EventDraft(
+                        type="message.sent",
+                        customer_id=trig.customer_id,
+                        channel=channel,
+                        occurred_at=now,
+                        idempotency_key=f"proactive:{key}",
+                        payload={
+                            "text": text,
+                            "author": "ai",
+                            "status": "queued",
+                            "language": lang,
+                            "proactive": {
+                                "playbook": pb.name,
+                                "version": pb.version,
+                                "signal_id": trig.signal.id if trig.signal else None,
+                                "signal_kind": trig.signal.kind if trig.signal else None,
+                                "evidence": trig.evidence,
+                            },
+                        },
+                    )
+                )
+            run.note_contact(trig, really=not dry)
+    elif dry:
+        status = "dry_run"
+    elif act.type == "open_case":
+        change = cases.open_case(
+            session,
+            trig.customer_id,
+            title=render(act.title or "", values),
+            priority=act.priority,
+            team=act.team,
+            event_id=trig.event_id,
+            signal_id=trig.signal.id if trig.signal else None,
+            now=now,
+        )
+        drafts.extend(change.drafts)
+        details["case_id"] = change.obj.id
+    elif act.type == "open_task":
+        change_t = cases.create_task(
+            session,
+            trig.customer_id,
+            kind=act.kind if act.kind in cases.TASK_KINDS else "other",
+            title=render(act.title or "", values),
+            team=act.team,
+            due_at=now + timedelta(hours=act.due_in_hours) if act.due_in_hours else None,
+            details={"playbook": pb.name, "signal_id": trig.signal.id if trig.signal else None},
+            now=now,
+        )
+        drafts.extend(change_t.drafts)
+        details["task_id"] = change_t.obj.id
+    elif act.type == "notify_team":
+        team = act.team or "support"
+        message = {
+            "kind": "proactive.alert",
+            "team": team,
+            "customer_id": trig.customer_id,
+            "playbook": pb.name,
+            "signal": {"id": trig.signal.id, "kind": trig.signal.kind} if trig.signal else None,
+            "text": render(act.text or "{signal} for {name}", values),
+            "evidence": trig.evidence,
+        }
+        live = ctx.services.get("live")
+        if live is not None:
+            ctx.on_commit(partial(live.publish, [f"team:{team}"], message))
+        details["channel"] = f"team:{team}"
+    elif act.type == "route_conversation":
+        conv = session.scalar(
+            select(Event.payload["conversation_id"].as_string())
+            .where(Event.customer_id.in_(aud.ids), Event.type.like("message.%"))
+            .order_by(Event.occurred_at.desc())
+            .limit(1)
+        )
+        drafts.append(
+            EventDraft(
+                type="conversation.route_requested",
+                customer_id=trig.customer_id,
+                occurred_at=now,
+                idempotency_key=f"route:{key}",
+                payload={
+                    "conversation_id": conv,
+                    "queue": act.queue or act.team,
+                    "reason": f"playbook {pb.name}",
+                    "signal_id": trig.signal.id if trig.signal else None,
+                    "evidence": trig.evidence,
+                },
+            )
+        )
+        details["conversation_id"] = conv
+    elif act.type == "offer":
+        drafts.append(
+            EventDraft(
+                type="offer.made",
+                customer_id=trig.customer_id,
+                occurred_at=now,
+                idempotency_key=f"offer:{key}",
+                payload={
+                    "code": act.code,
+                    "text": render(act.text or "", values),
+                    "playbook": pb.name,
+                    "signal_id": trig.signal.id if trig.signal else None,
+                },
+            )
+        )
+        details["code"] = act.code
+    row = ProactiveAction(
+        id=new_id("pact"),
+        dedupe_key=key,
+        customer_id=trig.customer_id,
+        playbook=pb.name,
+        playbook_version=pb.version,
+        signal_id=trig.signal.id if trig.signal else None,
+        signal_kind=trig.signal.kind if trig.signal else None,
+        trigger_event_id=trig.event_id,
+        action=act.type,
+        status=status,
+        reason=reason,
+        channel=channel,
+        details=details,
+        created_at=now,
+    )
+    session.add(row)
+    for d in drafts:
+        ctx.emit(d)
+    ctx.emit(
+        EventDraft(
+            type="proactive.action",
+            customer_id=trig.customer_id,
+            occurred_at=now,
+            idempotency_key=f"proactive.action:{key}",
+            payload={
+                "action_id": row.id,
+                "playbook": pb.name,
+                "playbook_version": pb.version,
+                "action": act.type,
+                "status": status,
+                "reason": reason,
+                "channel": channel,
+                "dry_run": dry,
+                "signal": {
+                    "id": trig.signal.id,
+                    "kind": trig.signal.kind,
+                    "severity": trig.signal.severity,
+                }
+                if trig.signal
+                else None,
+                "trigger_event_id": trig.event_id,
+                "evidence": trig.evidence,
+                "details": details,
+            },
+        )
+    )
