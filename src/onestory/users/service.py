@@ -129,9 +129,7 @@ def disable_user(session: Session, username: str, *, clock: Clock) -> User:
     if user.disabled_at is None:
         user.disabled_at = now
     for s in session.scalars(
-        select(UserSession).where(
-            UserSession.user_id == user.id, UserSession.revoked_at.is_(None)
-        )
+        select(UserSession).where(UserSession.user_id == user.id, UserSession.revoked_at.is_(None))
     ):
         s.revoked_at = now
     return user
@@ -139,9 +137,7 @@ def disable_user(session: Session, username: str, *, clock: Clock) -> User:
 
 def verify_password(session: Session, username: str, password: str) -> User | None:
     """The user if the password matches and the user is enabled; else None (same timing)."""
-    user = session.scalar(
-        select(User).where(func.lower(User.username) == username.strip().lower())
-    )
+    user = session.scalar(select(User).where(func.lower(User.username) == username.strip().lower()))
     try:
         if user is None:
             _hasher.verify(_DUMMY_HASH, password)

@@ -49,7 +49,7 @@ class Dashboard(BaseModel):
     oldest_wait_seconds: float | None
     sla_wait_minutes: int
     sla_breaches: int | None
-    messages_24h: int
+    customer_messages_24h: int
     sentiment_trend: list[SentimentPoint]
     intents_trending: list[IntentTrend]
     promises_kept: int | None
@@ -176,7 +176,7 @@ def compute(session: Session, *, now: datetime, sla_minutes: int) -> Dashboard:
     e = _events.c
     messages = int(
         session.execute(
-            select(func.count()).where(e.type.like("message.%"), e.occurred_at >= since)
+            select(func.count()).where(e.type == "message.received", e.occurred_at >= since)
         ).scalar_one()
     )
 
@@ -233,7 +233,7 @@ def compute(session: Session, *, now: datetime, sla_minutes: int) -> Dashboard:
         oldest_wait_seconds=(now - conv[2]).total_seconds() if conv and conv[2] else None,
         sla_wait_minutes=sla_minutes,
         sla_breaches=breaches,
-        messages_24h=messages,
+        customer_messages_24h=messages,
         sentiment_trend=trend,
         intents_trending=intents,
         promises_kept=kept,

@@ -72,9 +72,7 @@ def _no_store(response: Response) -> Response:
     return response
 
 
-async def _page(
-    request: Request, page: str, template: str, **context: Any
-) -> Response:
+async def _page(request: Request, page: str, template: str, **context: Any) -> Response:
     sessions = _sessions(request)
     who = await run_in_threadpool(sessions.signed_in, request)
     if who is None:
@@ -159,9 +157,7 @@ async def login(
     token = await run_in_threadpool(work)
     if token is None:
         return _login_error(request, "Wrong username or password.", next, 401)
-    who = await run_in_threadpool(
-        lambda: _resolve(runtime, token)
-    )
+    who = await run_in_threadpool(lambda: _resolve(runtime, token))
     target = _safe_next(next) or (_home(who) if who else "/")
     response = RedirectResponse(target, status_code=303)
     sessions.set_cookie(response, token)
@@ -215,7 +211,14 @@ async def index(request: Request) -> Response:
 
 @router.get("/desktop", response_class=HTMLResponse)
 async def desktop(request: Request) -> Response:
-    return await _page(request, "desktop", "desktop.html", title="Inbox")
+    runtime: Runtime = request.app.state.runtime
+    return await _page(
+        request,
+        "desktop",
+        "desktop.html",
+        title="Inbox",
+        sla_minutes=runtime.settings.web.sla_wait_minutes,
+    )
 
 
 @router.get("/customers/{customer_id}", response_class=HTMLResponse)

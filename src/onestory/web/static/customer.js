@@ -6,6 +6,7 @@ const root = document.querySelector(".story-layout");
 const customerId = root.dataset.customerId;
 let conversationId = root.dataset.conversationId || null;
 const timeline = document.getElementById("timeline");
+const me = document.body.dataset.username;
 const messages = document.getElementById("messages");
 let cursor = null;
 
@@ -59,7 +60,7 @@ async function loadConversation() {
   try {
     if (!conversationId) {
       const list = await api(`/v1/conversations?customer_id=${encodeURIComponent(customerId)}&limit=1`);
-      conversationId = (list.items ?? list)[0]?.id ?? null;
+      conversationId = list.items[0]?.id ?? null;
     }
     if (!conversationId) { say(document.getElementById("conv-meta"), "No conversation yet."); return; }
     const conv = await api(`/v1/conversations/${encodeURIComponent(conversationId)}`);
@@ -71,9 +72,16 @@ async function loadConversation() {
 }
 
 function renderConversation(conv) {
-  const meta = [conv.status, conv.queue && `queue ${conv.queue}`, conv.assignee && `assigned to ${conv.assignee}`]
+  const meta = [conv.status?.replaceAll("_", " "), conv.queue && `queue ${conv.queue}`,
+    conv.assignee ? `assigned to ${conv.assignee}` : "unassigned",
+    conv.waiting_since && `waiting ${Math.round((conv.waiting_seconds ?? 0) / 60)} min`]
     .filter(Boolean).join(" · ");
   say(document.getElementById("conv-meta"), meta);
+  const note = conv.notes?.at(-1);
+  const noteNode = document.getElementById("conv-note");
+  noteNode.hidden = !note;
+  if (note) noteNode.textContent = `Hand-off note (${note.kind ?? ""}${note.who ? `, ${note.who}` : ""}): ${note.why ?? note.note ?? ""}`;
+  if (!conv.messages) return;
   const select = document.getElementById("reply-channel");
   const channels = conv.channels?.length ? conv.channels : [conv.channel ?? "chat"];
   select.replaceChildren(...channels.map((c) => el("option", { value: c, selected: c === conv.channel }, c)));
@@ -83,19 +91,16 @@ function renderConversation(conv) {
 
 function messageItem(m) {
   const dir = m.direction === "outbound" ? "outbound" : "inbound";
+  const status = m.status && dir === "outbound" ? ` · ${m.status}` : "";
   return el("li", { class: `msg ${dir}`, "data-event-id": m.event_id ?? m.id },
-    el("span", { class: "meta" }, `${m.author ?? dir} · ${m.channel ?? ""} · ${when(m.occurred_at)}`),
+    el("span", { class: "meta" }, `${m.author_id ?? m.author ?? dir} · ${m.channel ?? ""} · ${when(m.occurred_at)}${status}`),
     m.text ?? "");
 }
 
-function addMessageFromEvent(ev) {
-  if (!ev.type?.startsWith("message.")) return;
-  if (messages.querySelector(`[data-event-id="${CSS.escape(ev.id)}"]`)) return;
-  const out = ev.type === "message.sent";
-  messages.append(messageItem({
-    event_id: ev.id, direction: out ? "outbound" : "inbound", author: ev.payload?.author ?? (out ? "agent" : "customer"),
-    channel: ev.channel, occurred_at: ev.occurred_at, text: ev.payload?.text,
-  }));
+function upsertMessage(m) {
+  const node = messageItem(m);
+  const old = messages.querySelector(`[data-event-id="${CSS.escape(m.event_id)}"]`);
+  if (old) old.replaceWith(node); else messages.append(node);
   messages.scrollTop = messages.scrollHeight;
 }
 
@@ -114,20 +119,22 @@ document.getElementById("composer").addEventListener("submit", async (e) => {
   if (!conversationId) { say(status, "There is no conversation to reply to.", true); return; }
   try {
     say(status, "Sending…");
-    const res = await api(`/v1/conversations/${encodeURIComponent(conversationId)}/reply`, {
-      method: "POST", body: { text: box.value, channel: document.getElementById("reply-channel").value || undefined },
+    await api(`/v1/conversations/${encodeURIComponent(conversationId)}/reply`, {
+      method: "POST",
+      body: { text: box.value, channel: document.getElementById("reply-channel").value || undefined, author: "agent", author_id: me },
     });
     box.value = "";
     say(status, "Sent.");
-    if (res?.event) addMessageFromEvent(res.event);
   } catch (err) { say(status, err.message, true); }
 });
 document.getElementById("handoff").addEventListener("submit", async (e) => {
   e.preventDefault();
   const body = {
-    queue: document.getElementById("handoff-queue").value || undefined,
-    assignee: document.getElementById("handoff-assignee").value || undefined,
+    to_queue: document.getElementById("handoff-queue").value || undefined,
+    to_assignee: document.getElementById("handoff-assignee").value || undefined,
+    reason: document.getElementById("handoff-reason").value,
     note: document.getElementById("handoff-note").value || undefined,
+    by: me,
   };
   const status = document.getElementById("composer-status");
   try {
@@ -139,26 +146,37 @@ document.getElementById("handoff").addEventListener("submit", async (e) => {
 
 // ---- what happened / promised / next (story summary + cases API) -------------------------
 async function loadSummary() {
+  let s;
   try {
-    const s = await api(`/v1/customers/${encodeURIComponent(customerId)}/story/summary`);
-    const happened = s.what_happened ?? s.happened ?? [];
-    const next = s.what_next ?? s.next ?? [];
-    const lines = (x) => (Array.isArray(x) ? x : [x]).filter(Boolean).map((i) => el("li", {}, typeof i === "string" ? i : (i.text ?? i.title ?? i.what ?? JSON.stringify(i))));
-    document.getElementById("what-happened").replaceChildren(el("ul", { class: "plain" }, lines(happened)));
-    document.getElementById("what-next").replaceChildren(el("ul", { class: "plain" }, lines(next)));
-    renderPromises(s.promises ?? s.what_was_promised ?? []);
-    renderTasks(s.tasks ?? s.open_tasks ?? []);
-    const signals = s.signals ?? [];
-    document.getElementById("signals").replaceChildren(...signals.map((g) => el("li", {}, el("span", { class: "chip" }, g.severity ?? ""), " ", g.kind ?? g.label ?? "")));
-    if (s.churn_risk != null) document.getElementById("churn").textContent = typeof s.churn_risk === "object" ? `${s.churn_risk.level ?? ""} ${s.churn_risk.score ?? ""}` : String(s.churn_risk);
+    s = await api(`/v1/customers/${encodeURIComponent(customerId)}/story/summary`);
   } catch (e) {
-    if (e instanceof ApiError && e.status === 404 && !e.problem?.detail?.includes("customer")) {
+    if (e instanceof ApiError && e.status === 404 && !e.problem?.detail?.includes("cus")) {
       notAvailable(document.getElementById("what-happened"), "The story summary");
-    } else if (!(e instanceof ApiError)) throw e;
+      return;
+    }
+    throw e;
   }
+  const h = s.what_happened;
+  const happened = [
+    ...h.open_cases.map((c) => el("li", {}, el("span", { class: "chip" }, `case ${c.status}`), " ", c.title)),
+    ...h.recent_key_events.map((k) => el("li", {}, el("span", { class: "muted small" }, `${when(k.occurred_at)} · `), k.summary || k.type)),
+  ];
+  document.getElementById("what-happened").replaceChildren(
+    happened.length ? el("ul", { class: "plain" }, happened) : el("span", { class: "muted" }, "Nothing notable yet."));
+  const p = s.what_was_promised;
+  renderPromises([...p.open, ...p.broken, ...p.kept], p.kept_rate);
+  const next = s.what_next;
+  document.getElementById("what-next").replaceChildren(next.next_step
+    ? el("div", {}, el("strong", {}, next.next_step.action), el("div", { class: "muted small" }, next.next_step.reason ?? ""))
+    : el("span", { class: "muted" }, "No next step suggested."));
+  renderTasks(next.open_tasks);
+  document.getElementById("signals").replaceChildren(...h.recent_signals.map((g) =>
+    el("li", {}, el("span", { class: `chip ${g.severity === "high" ? "negative" : ""}` }, g.severity), " ", g.kind.replaceAll("_", " "),
+      el("span", { class: "muted small" }, ` · ${when(g.detected_at)}`))));
 }
 
-function renderPromises(items) {
+function renderPromises(items, rate) {
+  document.getElementById("promise-rate").textContent = rate == null ? "" : `kept rate ${Math.round(rate * 100)} %`;
   document.getElementById("promises").replaceChildren(...items.map((p) =>
     el("li", { "data-promise-id": p.id }, el("span", { class: `chip ${p.status === "broken" ? "negative" : p.status === "kept" ? "positive" : ""}` }, p.status ?? "open"), " ",
       p.what ?? p.text, p.due_by ? el("span", { class: "muted small" }, ` · due ${when(p.due_by)}`) : null)));
@@ -166,23 +184,28 @@ function renderPromises(items) {
 
 function renderTasks(items) {
   document.getElementById("tasks").replaceChildren(...items.map((t) =>
-    el("li", {}, el("span", { class: "chip" }, t.kind ?? "task"), " ", t.title, t.team ? el("span", { class: "muted small" }, ` · ${t.team}`) : null)));
+    el("li", { "data-task-id": t.id }, el("span", { class: `chip ${t.overdue ? "negative" : ""}` }, t.kind ?? "task"), " ", t.title,
+      el("span", { class: "muted small" }, ` · ${t.status}${t.team ? ` · ${t.team}` : ""}${t.assignee ? ` · ${t.assignee}` : ""}`))));
 }
 
 document.getElementById("promise-form").addEventListener("submit", async (e) => {
   e.preventDefault();
   const status = document.getElementById("promise-status");
-  const due = document.getElementById("promise-due").value;
+  const what = document.getElementById("promise-what").value;
+  const kind = document.getElementById("promise-kind").value;
+  const team = document.getElementById("promise-team").value;
+  const due = new Date(document.getElementById("promise-due").value).toISOString();
   try {
-    await api(`/v1/promises`, {
-      method: "POST",
-      body: {
-        customer_id: customerId, what: document.getElementById("promise-what").value,
-        kind: document.getElementById("promise-kind").value,
-        due_by: new Date(due).toISOString(), conversation_id: conversationId || undefined,
-      },
-    });
-    say(status, "Promise recorded.");
+    if (team) {
+      // Work for a team: the task carries the promise, so keeping it is tracked with the task.
+      await api("/v1/tasks", {
+        method: "POST",
+        body: { customer_id: customerId, kind: kind === "shipment" ? "other" : kind, title: what, team, due_at: due, promise: what },
+      });
+    } else {
+      await api("/v1/promises", { method: "POST", body: { customer_id: customerId, what, kind, who: me, due_by: due } });
+    }
+    say(status, team ? `Promise recorded and a ${team} task created.` : "Promise recorded.");
     document.getElementById("promise-what").value = "";
     await loadSummary();
   } catch (err) { say(status, err.message, true); }
@@ -196,8 +219,12 @@ dueBox.value = new Date(tomorrow.getTime() - tomorrow.getTimezoneOffset() * 6000
 live(`customer_id=${encodeURIComponent(customerId)}`, (msg) => {
   if (msg.kind === "story.recorded" || msg.kind === "story.processed") {
     upsert(msg.event, true);
-    addMessageFromEvent(msg.event);
     if (msg.kind === "story.processed") loadSummary().catch(console.error);
+  } else if (msg.kind === "conversation.message") {
+    if (!conversationId) { conversationId = msg.conversation_id; loadConversation().catch(console.error); }
+    else if (msg.conversation_id === conversationId) upsertMessage(msg.message);
+  } else if (msg.kind === "conversation.updated" && msg.conversation?.id === conversationId) {
+    renderConversation(msg.conversation);
   }
 });
 await loadStory();

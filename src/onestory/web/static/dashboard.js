@@ -69,7 +69,7 @@ async function refresh() {
     setKpi("waiting_conversations", n(d.waiting_conversations));
     setKpi("oldest_wait", d.waiting_conversations == null ? "n/a" : duration(d.oldest_wait_seconds));
     setKpi("sla_breaches", n(d.sla_breaches));
-    setKpi("messages_24h", n(d.messages_24h));
+    setKpi("customer_messages_24h", n(d.customer_messages_24h));
     setKpi("promise_kept_rate", d.promise_kept_rate == null ? (d.promises_kept == null ? "n/a" : "—") : `${Math.round(d.promise_kept_rate * 100)} %`);
     setKpi("outreach_7d", n(d.outreach_7d));
     setKpi("avoided_contacts_7d", n(d.avoided_contacts_7d));

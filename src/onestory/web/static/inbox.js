@@ -3,20 +3,23 @@ import { api, ApiError, ago, el, live, say, when } from "./app.js";
 
 const body = document.querySelector("#inbox tbody");
 const note = document.getElementById("inbox-note");
+const me = document.body.dataset.username;
+const slaMinutes = Number(document.getElementById("inbox").dataset.slaMinutes || 15);
 const scopeOf = () => document.querySelector('input[name="scope"]:checked')?.value ?? "all";
 
 async function load() {
-  const q = new URLSearchParams({ limit: "100" });
+  const q = new URLSearchParams({ limit: "100", sort: "waiting" });
   const scope = scopeOf();
-  if (scope !== "all") q.set("scope", scope);
+  if (scope === "mine") q.set("assignee", me);
+  if (scope === "unassigned") q.set("assignee", "none");
   const queue = document.getElementById("queue-filter").value.trim();
   if (queue) q.set("queue", queue);
-  const status = document.getElementById("status-filter").value;
-  if (status) q.set("status", status);
+  q.set("status", document.getElementById("status-filter").value || "active");
   try {
     const data = await api(`/v1/conversations?${q}`);
-    const items = data.items ?? data;
-    say(note, items.length ? "" : "Nothing waiting. New conversations appear here as they arrive.");
+    const items = data.items;
+    await names(items.map((c) => c.customer_id));
+    say(note, items.length ? `${data.total} conversation${data.total === 1 ? "" : "s"}` : "Nothing waiting. New conversations appear here as they arrive.");
     body.replaceChildren(...items.map(row));
   } catch (e) {
     if (e instanceof ApiError && (e.status === 404 || e.status === 405)) say(note, "The conversations API is not available on this server yet.");
@@ -24,13 +27,26 @@ async function load() {
   }
 }
 
+// Display names, fetched once per customer (the list answers ids only).
+const known = new Map();
+async function names(ids) {
+  const missing = [...new Set(ids)].filter((id) => !known.has(id)).slice(0, 50);
+  await Promise.all(missing.map(async (id) => {
+    try {
+      const p = await api(`/v1/customers/${encodeURIComponent(id)}`);
+      known.set(id, p.display_name || p.identities.find((i) => i.kind === "email")?.value || id);
+    } catch { known.set(id, id); }
+  }));
+}
+
 function row(c) {
   const href = `/customers/${encodeURIComponent(c.customer_id)}?conversation=${encodeURIComponent(c.id)}`;
-  const due = c.sla_due_at ?? c.sla_due;
+  // SLA: the customer should hear from us within the configured wait.
+  const due = c.waiting_since ? new Date(new Date(c.waiting_since).getTime() + slaMinutes * 60000).toISOString() : null;
   const late = due && new Date(due).getTime() < Date.now();
   return el("tr", { "data-conversation-id": c.id },
-    el("td", {}, el("a", { href }, c.customer_name ?? c.customer?.display_name ?? c.customer_id)),
-    el("td", {}, c.subject ?? c.last_message?.text ?? ""),
+    el("td", {}, el("a", { href }, known.get(c.customer_id) ?? c.customer_id)),
+    el("td", {}, c.subject ?? c.facts?.problem?.text ?? ""),
     el("td", {}, c.channel ?? ""),
     el("td", {}, c.queue ?? ""),
     el("td", {}, c.assignee ?? el("span", { class: "muted" }, "unassigned")),
@@ -41,8 +57,9 @@ function row(c) {
 for (const n of document.querySelectorAll('input[name="scope"], #status-filter')) n.addEventListener("change", load);
 document.getElementById("queue-filter").addEventListener("change", load);
 let pending = null;
-live("all=true", (m) => {
-  if (m.kind === "story.processed" && !pending) pending = setTimeout(() => { pending = null; load(); }, 300);
+const socket = live("all=true", (m) => {
+  if (m.kind === "subscribed" && !m.channels.includes("conversations")) socket.send({ subscribe: "conversations" });
+  if ((m.kind === "conversation.updated" || m.kind === "story.processed") && !pending) pending = setTimeout(() => { pending = null; load(); }, 300);
 });
 setInterval(load, 15000);
 load();

@@ -10,12 +10,13 @@ const TEAM = { technician: "field", backoffice: "backoffice" };
 
 async function load() {
   const scope = document.querySelector('input[name="tscope"]:checked')?.value ?? "team";
-  const q = new URLSearchParams({ status: "open", limit: "200" });
+  const q = new URLSearchParams({ limit: "200" });
+  for (const st of ["open", "scheduled", "en_route", "in_progress"]) q.append("status", st);
   if (scope === "mine") q.set("assignee", me);
   if (scope === "team" && TEAM[role]) q.set("team", TEAM[role]);
   try {
     const data = await api(`/v1/tasks?${q}`);
-    const items = data.items ?? data;
+    const items = data.items;
     say(note, items.length ? "" : "No open tasks.");
     body.replaceChildren(...items.map((t) => el("tr", { "data-task-id": t.id },
       el("td", {}, el("a", { href: `/customers/${encodeURIComponent(t.customer_id)}` }, t.title)),
@@ -23,7 +24,7 @@ async function load() {
       el("td", {}, t.customer_name ?? t.customer_id),
       el("td", {}, t.window_start ? `${when(t.window_start)} – ${when(t.window_end)}` : (t.due_at ? when(t.due_at) : "—")),
       el("td", {}, t.assignee ?? el("span", { class: "muted" }, "unassigned")),
-      el("td", {}, t.status))));
+      el("td", { class: t.overdue ? "late" : "" }, t.status.replaceAll("_", " ") + (t.overdue ? " (overdue)" : "")))));
   } catch (e) {
     if (e instanceof ApiError && (e.status === 404 || e.status === 405)) say(note, "The tasks API is not available on this server yet.");
     else say(note, e.message, true);

@@ -1,0 +1,41 @@
+"""Web UI fixtures: users created through the service, browsers signed in through the form."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+from onestory.users import service
+from tests.conftest import Api
+
+PASSWORD = "correct horse battery"
+
+
+def make_user(api: Api, username: str, role: str) -> None:
+    with api.runtime.db.transaction() as s:
+        service.create_user(s, username, PASSWORD, role, clock=api.runtime.clock)
+
+
+def login_csrf(client: TestClient) -> str:
+    page = client.get("/login")
+    match = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+    assert match, page.text
+    return match.group(1)
+
+
+def sign_in(client: TestClient, username: str, password: str = PASSWORD) -> Any:
+    token = login_csrf(client)
+    return client.post(
+        "/login",
+        data={"username": username, "password": password, "csrf_token": token},
+        follow_redirects=False,
+    )
+
+
+def page_csrf(client: TestClient, path: str = "/search") -> str:
+    page = client.get(path)
+    match = re.search(r'name="csrf-token" content="([^"]+)"', page.text)
+    assert match, page.text
+    return match.group(1)

@@ -1,0 +1,87 @@
+"""A real uvicorn server (the whole app, lifespan included) on a free port, in a thread."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import uvicorn
+
+from onestory.app import create_app
+from onestory.app_state import Runtime
+from onestory.auth.service import create_key
+from onestory.config import Settings
+from onestory.kit.clock import SystemClock
+from onestory.users import service
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class LiveServer:
+    url: str
+    runtime: Runtime
+    key: str
+
+    def add_user(self, username: str, role: str, password: str) -> None:
+        with self.runtime.db.transaction() as s:
+            service.create_user(s, username, password, role, clock=SystemClock())
+
+    def post(self, path: str, body: Any) -> httpx.Response:
+        res = httpx.post(
+            self.url + path, json=body, headers={"Authorization": f"Bearer {self.key}"}, timeout=60
+        )
+        res.raise_for_status()
+        return res
+
+    def get(self, path: str, **params: Any) -> Any:
+        res = httpx.get(
+            self.url + path,
+            params=params,
+            headers={"Authorization": f"Bearer {self.key}"},
+            timeout=60,
+        )
+        res.raise_for_status()
+        return res.json()
+
+
+@contextmanager
+def live_server(tmp_path: Path, database_url: str) -> Iterator[LiveServer]:
+    port = free_port()
+    settings = Settings(
+        data_dir=tmp_path / "var",
+        database_url=database_url,
+        env="test",
+        base_url=f"http://127.0.0.1:{port}",
+    )
+    app = create_app(settings)
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 60
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise RuntimeError("the test server did not start")
+        time.sleep(0.05)
+    runtime: Runtime = app.state.runtime
+    with runtime.db.transaction() as s:
+        _k, key = create_key(s, "browser-tests", ["admin"], clock=SystemClock())
+    try:
+        yield LiveServer(f"http://127.0.0.1:{port}", runtime, key)
+    finally:
+        server.should_exit = True
+        thread.join(timeout=30)

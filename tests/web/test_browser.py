@@ -1,0 +1,172 @@
+"""End to end in headless Chromium against a real uvicorn server: the agent's day.
+
+Screenshots go to ``<pytest tmp>/artifacts`` (and, when ``ONESTORY_UI_SCREENSHOTS`` names a
+directory, there too: that is how docs/screenshots/ is refreshed).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import event
+from tests.web.live_server import CHROMIUM, CHROMIUM_ARGS, LiveServer, live_server
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(
+        not Path(CHROMIUM).exists(),
+        reason=f"{CHROMIUM} is missing (Debian's chromium package; `make browser` installs it)",
+    ),
+]
+
+PASSWORD = "a long enough password"
+
+
+@pytest.fixture
+def server(tmp_path: Path, sqlite_url: str) -> Iterator[LiveServer]:
+    with live_server(tmp_path, sqlite_url) as srv:
+        yield srv
+
+
+@pytest.fixture
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+class Shots:
+    def __init__(self, tmp_path: Path) -> None:
+        self.dirs = [tmp_path / "artifacts"]
+        if extra := os.environ.get("ONESTORY_UI_SCREENSHOTS"):
+            self.dirs.append(Path(extra))
+        for d in self.dirs:
+            d.mkdir(parents=True, exist_ok=True)
+
+    def __call__(self, page: Any, name: str) -> None:
+        for d in self.dirs:
+            page.screenshot(path=str(d / f"{name}.png"), full_page=False)
+
+
+def sign_in(page: Any, base: str, username: str) -> None:
+    page.goto(base + "/login")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+
+
+def test_agent_and_technician_day(server: LiveServer, browser: Any, tmp_path: Path) -> None:
+    from playwright.sync_api import expect
+
+    shots = Shots(tmp_path)
+    server.add_user("amy", "agent", PASSWORD)
+    server.add_user("tom", "technician", PASSWORD)
+    server.add_user("sue", "supervisor", PASSWORD)
+    server.post(
+        "/v1/events",
+        event(
+            email="ada@example.com",
+            name="Ada Lovelace",
+            payload={"text": "My router keeps dropping the connection, call me on 07911 123456"},
+        ),
+    )
+    server.post(
+        "/v1/events",
+        event(
+            "payment.failed",
+            email="ada@example.com",
+            channel="billing",
+            payload={"amount": 42.5, "currency": "GBP", "reason": "card expired"},
+        ),
+    )
+
+    ctx = browser.new_context(viewport={"width": 1440, "height": 900})
+    page = ctx.new_page()
+    page.set_default_timeout(15_000)
+
+    # Sign in: the agent lands on the inbox, where Ada's conversation waits.
+    sign_in(page, server.url, "amy")
+    expect(page).to_have_url(server.url + "/desktop")
+    row = page.locator("#inbox tbody tr").first
+    expect(row).to_contain_text("Ada Lovelace")
+    shots(page, "inbox")
+
+    # Open the conversation: the story with AI chips; personal data masked.
+    row.get_by_role("link").click()
+    expect(page.locator("#cust-name")).to_have_text("Ada Lovelace")
+    expect(page.locator("#messages")).to_contain_text("router keeps dropping")
+    expect(page.locator("#timeline")).to_contain_text("payment.failed")
+    expect(page.locator("#timeline .chip").first).to_be_visible()
+    expect(page.locator("#timeline")).to_contain_text("intent:")
+    expect(page.locator("#messages")).not_to_contain_text("07911 123456")
+    expect(page.locator("#live-status")).to_have_text("live")
+
+    # A new customer message arrives without a reload.
+    server.post(
+        "/v1/events",
+        event(email="ada@example.com", payload={"text": "Still down this morning, any news?"}),
+    )
+    expect(page.locator("#messages")).to_contain_text("Still down this morning")
+    expect(page.locator("#timeline")).to_contain_text("Still down this morning")
+
+    # Reply with the composer (keyboard only: Ctrl+Enter sends).
+    page.get_by_role("textbox", name="Reply").fill("Sorry Ada, a technician will come tomorrow.")
+    page.keyboard.press("Control+Enter")
+    expect(page.locator("#messages .msg.outbound")).to_contain_text("a technician will come")
+    conv = server.get("/v1/conversations", customer_id=_customer(server))["items"][0]
+    detail = server.get(f"/v1/conversations/{conv['id']}")
+    assert any(
+        m["direction"] == "outbound" and "technician" in (m["text"] or "")
+        for m in detail["messages"]
+    )
+
+    # Promise a visit, as work for the field team.
+    page.get_by_role("textbox", name="New promise").fill("Technician visit to replace the router")
+    page.get_by_label("Kind").select_option("visit")
+    page.get_by_label("Work for").select_option("field")
+    page.get_by_role("button", name="Add promise").click()
+    expect(page.locator("#promises")).to_contain_text("replace the router")
+    expect(page.locator("#tasks")).to_contain_text("replace the router")
+    shots(page, "conversation")
+
+    # Sign out: the session is gone, pages send us back to sign-in.
+    page.get_by_role("button", name="Sign out").click()
+    expect(page).to_have_url(server.url + "/login")
+    page.goto(server.url + "/desktop")
+    expect(page).to_have_url(server.url + "/login?next=/desktop")
+
+    # The technician sees the task and opens the same story from it.
+    sign_in(page, server.url, "tom")
+    expect(page).to_have_url(server.url + "/tasks")
+    task = page.locator("#task-list tbody tr").first
+    expect(task).to_contain_text("replace the router")
+    shots(page, "tasks")
+    task.get_by_role("link").click()
+    expect(page.locator("#cust-name")).to_have_text("Ada Lovelace")
+    page.get_by_role("button", name="Sign out").click()
+
+    # The supervisor's dashboard reflects the operation.
+    sign_in(page, server.url, "sue")
+    expect(page).to_have_url(server.url + "/supervisor")
+    expect(page.locator('[data-kpi="customer_messages_24h"]')).to_have_text("2")
+    expect(page.locator("#sentiment-chart svg path")).to_have_count(1)
+    shots(page, "dashboard")
+    page.goto(server.url + "/search?q=ada@example.com")
+    expect(page.locator("#customers")).to_contain_text("Ada Lovelace")
+    shots(page, "search")
+    ctx.close()
+
+
+def _customer(server: LiveServer) -> str:
+    found = server.get("/v1/customers", q="ada@example.com")["items"]
+    return str(found[0]["id"])
