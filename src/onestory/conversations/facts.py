@@ -20,6 +20,15 @@ _ADDRESS = re.compile(
 _EMAIL = re.compile(r"\b[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}\b")
 _PHONE = re.compile(r"(?<![\w+])\+?\d[\d\s().-]{7,}\d\b")
 MAX_PROBLEM_CHARS = 300
+# Personal data is redacted at ingest; the placeholder still tells the next agent that the
+# customer gave it (its value can be revealed through the audited reveal, if stored).
+_PLACEHOLDERS = {
+    "[ADDRESS]": "address",
+    "[EMAIL]": "email",
+    "[PHONE]": "phone",
+    "[CARD]": "payment_card",
+    "[IBAN]": "bank_account",
+}
 
 
 def capture(
@@ -34,6 +43,9 @@ def capture(
     for ref in find_references(text):
         key = f"{ref.kind}_number" if ref.kind != "reference" else "reference"
         out[key] = {"value": ref.value, "event_id": event_id}
+    for placeholder, name in _PLACEHOLDERS.items():
+        if placeholder in text:
+            out[name] = {"value": placeholder, "redacted": True, "event_id": event_id}
     if m := _ADDRESS.search(text):
         out["address"] = {"value": m.group(0).strip(), "event_id": event_id}
     if m := _EMAIL.search(text):
