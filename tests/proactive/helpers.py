@@ -15,7 +15,10 @@ def ok(r: Any, status: int = 200) -> Any:
 
 
 def send(api: Api, *events: dict[str, Any]) -> list[dict[str, Any]]:
-    r = api.post("/v1/events", json=list(events) if len(events) > 1 else events[0])
+    if len(events) > 1:
+        r = api.post("/v1/events/batch", json={"events": list(events)})
+    else:
+        r = api.post("/v1/events", json=events[0])
     assert r.status_code in (200, 201, 202, 207), r.text
     body = r.json()
     return list(body["items"]) if "items" in body else [body]
