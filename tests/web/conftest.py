@@ -14,7 +14,7 @@ PASSWORD = "correct horse battery"
 
 
 def make_user(api: Api, username: str, role: str) -> None:
-    with api.runtime.db.transaction() as s:
+    with api.runtime.db.transaction(write=True) as s:
         service.create_user(s, username, PASSWORD, role, clock=api.runtime.clock)
 
 

@@ -38,7 +38,7 @@ class LiveServer:
     key: str
 
     def add_user(self, username: str, role: str, password: str) -> None:
-        with self.runtime.db.transaction() as s:
+        with self.runtime.db.transaction(write=True) as s:
             service.create_user(s, username, password, role, clock=SystemClock())
 
     def post(self, path: str, body: Any) -> httpx.Response:

@@ -47,13 +47,15 @@ def browser() -> Iterator[Any]:
 
 class Shots:
     def __init__(self, tmp_path: Path) -> None:
-        self.dirs = [tmp_path / "artifacts"]
+        # Under the repository's git-ignored artifacts/ so they outlive pytest's tmp rotation.
+        self.dirs = [tmp_path / "artifacts", Path(__file__).parents[2] / "artifacts" / "ui"]
         if extra := os.environ.get("ONESTORY_UI_SCREENSHOTS"):
             self.dirs.append(Path(extra))
         for d in self.dirs:
             d.mkdir(parents=True, exist_ok=True)
 
     def __call__(self, page: Any, name: str) -> None:
+        page.evaluate("window.scrollTo(0, 0)")
         for d in self.dirs:
             page.screenshot(path=str(d / f"{name}.png"), full_page=False)
 
@@ -111,24 +113,24 @@ def test_agent_and_technician_day(server: LiveServer, browser: Any, tmp_path: Pa
     expect(page.locator("#messages")).not_to_contain_text("07911 123456")
     expect(page.locator("#live-status")).to_have_text("live")
 
-    # A new customer message arrives without a reload.
-    server.post(
-        "/v1/events",
-        event(email="ada@example.com", payload={"text": "Still down this morning, any news?"}),
-    )
+    # The customer writes from the chat widget on the demo page; it arrives without a reload.
+    customer_ctx = browser.new_context(viewport={"width": 1100, "height": 760})
+    widget = customer_ctx.new_page()
+    widget.set_default_timeout(15_000)
+    widget.goto(server.url + "/demo/widget?email=ada@example.com&name=Ada+Lovelace")
+    widget.get_by_role("button", name="Chat with Acme").click()
+    widget.get_by_label("Message").fill("Still down this morning, any news?")
+    widget.get_by_label("Message").press("Enter")
     expect(page.locator("#messages")).to_contain_text("Still down this morning")
     expect(page.locator("#timeline")).to_contain_text("Still down this morning")
 
-    # Reply with the composer (keyboard only: Ctrl+Enter sends).
+    # Reply with the composer (keyboard only: Ctrl+Enter sends); the widget shows it.
     page.get_by_role("textbox", name="Reply").fill("Sorry Ada, a technician will come tomorrow.")
     page.keyboard.press("Control+Enter")
     expect(page.locator("#messages .msg.outbound")).to_contain_text("a technician will come")
-    conv = server.get("/v1/conversations", customer_id=_customer(server))["items"][0]
-    detail = server.get(f"/v1/conversations/{conv['id']}")
-    assert any(
-        m["direction"] == "outbound" and "technician" in (m["text"] or "")
-        for m in detail["messages"]
-    )
+    expect(widget.locator("#os-m")).to_contain_text("a technician will come tomorrow")
+    shots(widget, "widget")
+    customer_ctx.close()
 
     # Promise a visit, as work for the field team.
     page.get_by_role("textbox", name="New promise").fill("Technician visit to replace the router")

@@ -67,7 +67,7 @@ def test_https_base_url_makes_the_cookie_secure(tmp_path: Path, sqlite_url: str)
     settings = make_settings(tmp_path, sqlite_url, base_url="https://cx.example.com")
     with TestClient(create_app(settings), base_url="https://testserver") as client:
         rt = client.app.state.runtime  # type: ignore[attr-defined]
-        with rt.db.transaction() as s:
+        with rt.db.transaction(write=True) as s:
             service.create_user(s, "ann", PASSWORD, "agent", clock=SystemClock())
         res = sign_in(client, "ann")
         cookie = next(c for c in res.headers.get_list("set-cookie") if SESSION_COOKIE in c)
@@ -132,7 +132,7 @@ def test_sign_out_ends_the_session_everywhere(api: Api) -> None:
 def test_disabling_a_user_signs_them_out(api: Api) -> None:
     make_user(api, "ann", "agent")
     sign_in(api.client, "ann")
-    with api.runtime.db.transaction() as s:
+    with api.runtime.db.transaction(write=True) as s:
         service.disable_user(s, "ann", clock=api.runtime.clock)
     assert api.client.get("/v1/customers", params={"q": "a"}).status_code == 401
     assert sign_in(api.client, "ann").status_code == 401
@@ -157,7 +157,7 @@ def test_live_websocket_accepts_the_session_from_our_own_origin(api: Api) -> Non
 
 def test_user_rules(api: Api) -> None:
     make_user(api, "ann", "agent")
-    with api.runtime.db.transaction() as s:
+    with api.runtime.db.transaction(write=True) as s:
         with pytest.raises(Exception, match="already exists"):
             service.create_user(s, "ANN", PASSWORD, "agent", clock=api.runtime.clock)
         with pytest.raises(Exception, match="cannot be created"):

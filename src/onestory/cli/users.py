@@ -36,7 +36,7 @@ def create(
     if password is None:
         password = typer.prompt("password", hide_input=True, confirmation_prompt=True)
     db = open_store()
-    with db.transaction() as session:
+    with db.transaction(write=True) as session:
         user = service.create_user(
             session, username, password, role, clock=SystemClock(), display_name=name
         )
@@ -57,7 +57,7 @@ def list_() -> None:
             u.disabled_at.isoformat(timespec="seconds") if u.disabled_at else "",
         )
 
-    with db.transaction() as session:
+    with db.transaction(write=True) as session:
         for u in service.list_users(session):
             table.add_row(u.id, u.username, u.display_name, u.role, *when(u))
     console.print(table)
@@ -67,6 +67,6 @@ def list_() -> None:
 def disable(username: str) -> None:
     """Disable a user and sign them out everywhere."""
     db = open_store()
-    with db.transaction() as session:
+    with db.transaction(write=True) as session:
         service.disable_user(session, username, clock=SystemClock())
     console.print(f"disabled {username}")

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from onestory.auth.service import Principal
 from onestory.db.base import JSONType, UTCDateTime
 from onestory.deps import RuntimeDep, SessionDep, require
+from onestory.proactive.metrics import outcomes
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/v1", tags=["dashboard"])
@@ -52,12 +53,16 @@ class Dashboard(BaseModel):
     customer_messages_24h: int
     sentiment_trend: list[SentimentPoint]
     intents_trending: list[IntentTrend]
+    outcome_window_days: int
     promises_kept: int | None
     promises_broken: int | None
     promises_open: int | None
     promise_kept_rate: float | None
-    outreach_7d: int | None
-    avoided_contacts_7d: int | None
+    proactive_outreach: int | None
+    # Estimated: reached customers' quiet rate minus a comparison group's, times those reached
+    # (None until some outreach is old enough to judge).
+    avoided_contacts: float | None
+    avoided_reached: int | None
     unavailable: list[str]
 
 
@@ -89,16 +94,8 @@ _events = table(
     column("customer_id", String),
     column("occurred_at", UTCDateTime()),
 )
-_promises = table("promises", column("status", String))
-_actions = table(
-    "proactive_actions",
-    column("customer_id", String),
-    column("action", String),
-    column("status", String),
-    column("created_at", UTCDateTime()),
-)
-# An outreach "avoided a contact" when the customer did not write in this soon after it.
-AVOIDED_WINDOW = timedelta(days=3)
+# Promise-kept rate and proactive outcomes are measured over this window.
+OUTCOME_WINDOW = timedelta(days=30)
 
 
 def compute(session: Session, *, now: datetime, sla_minutes: int) -> Dashboard:
@@ -180,51 +177,17 @@ def compute(session: Session, *, now: datetime, sla_minutes: int) -> Dashboard:
         ).scalar_one()
     )
 
-    def promise_counts() -> dict[str, int]:
-        p = _promises.c
-        return {
-            str(s): int(n)
-            for s, n in session.execute(select(p.status, func.count()).group_by(p.status)).all()
-        }
-
-    promises = _guarded(session, "promises", missing, promise_counts)
-    kept = broken = opened = None
-    rate = None
-    if promises is not None:
-        kept, broken, opened = (
-            promises.get("kept", 0),
-            promises.get("broken", 0),
-            promises.get("open", 0),
-        )
-        rate = round(kept / (kept + broken), 3) if kept + broken else None
-
-    def outreach() -> tuple[int, int]:
-        a = _actions.c
-        week = now - timedelta(days=7)
-        sent = session.execute(
-            select(a.customer_id, a.created_at)
-            .where(a.action == "outreach", a.status == "sent", a.created_at >= week)
-            .limit(5000)
-        ).all()
-        if not sent:
-            return 0, 0
-        inbound: dict[str, list[datetime]] = defaultdict(list)
-        for cid, at in session.execute(
-            select(e.customer_id, e.occurred_at).where(
-                e.type == "message.received",
-                e.customer_id.in_({cid for cid, _ in sent}),
-                e.occurred_at >= min(at for _, at in sent),
-            )
-        ).all():
-            inbound[cid].append(at)
-        avoided = sum(
-            1
-            for cid, at in sent
-            if not any(at < t <= at + AVOIDED_WINDOW for t in inbound.get(cid, ()))
-        )
-        return len(sent), avoided
-
-    reached = _guarded(session, "proactive_outreach", missing, outreach)
+    # Promise keeping and proactive outcomes come from the proactive domain's own metrics, so
+    # the dashboard and GET /v1/metrics/outcomes never disagree.
+    result = _guarded(
+        session,
+        "outcomes",
+        missing,
+        lambda: outcomes(session, since=now - OUTCOME_WINDOW, now=now),
+    )
+    promises = result["promises"] if result else {}
+    contacts = result["proactive_contacts"] if result else {}
+    avoided = result["inbound_avoided"] if result else {}
 
     return Dashboard(
         generated_at=now,
@@ -236,12 +199,14 @@ def compute(session: Session, *, now: datetime, sla_minutes: int) -> Dashboard:
         customer_messages_24h=messages,
         sentiment_trend=trend,
         intents_trending=intents,
-        promises_kept=kept,
-        promises_broken=broken,
-        promises_open=opened,
-        promise_kept_rate=rate,
-        outreach_7d=reached[0] if reached else None,
-        avoided_contacts_7d=reached[1] if reached else None,
+        outcome_window_days=OUTCOME_WINDOW.days,
+        promises_kept=promises.get("kept"),
+        promises_broken=promises.get("broken"),
+        promises_open=promises.get("open"),
+        promise_kept_rate=promises.get("kept_rate"),
+        proactive_outreach=contacts.get("messages"),
+        avoided_contacts=avoided.get("estimated_contacts_avoided"),
+        avoided_reached=avoided.get("reached"),
         unavailable=missing,
     )
 

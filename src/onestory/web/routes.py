@@ -252,10 +252,15 @@ async def supervisor(request: Request) -> Response:
         "supervisor.html",
         title="Dashboard",
         refresh=runtime.settings.web.dashboard_refresh_seconds,
+        sla=runtime.settings.web.sla_wait_minutes,
     )
 
 
 @router.get("/demo/widget", response_class=HTMLResponse)
-async def demo_widget(request: Request) -> Response:
+async def demo_widget(request: Request, email: str = "", name: str = "") -> Response:
     """The customer's side: a page embedding the chat widget (no sign-in needed)."""
-    return templates.TemplateResponse(request, "widget_demo.html", {"version": __version__})
+    return templates.TemplateResponse(
+        request,
+        "widget_demo.html",
+        {"version": __version__, "email": email[:320], "name": name[:200]},
+    )

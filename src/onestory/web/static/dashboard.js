@@ -71,8 +71,10 @@ async function refresh() {
     setKpi("sla_breaches", n(d.sla_breaches));
     setKpi("customer_messages_24h", n(d.customer_messages_24h));
     setKpi("promise_kept_rate", d.promise_kept_rate == null ? (d.promises_kept == null ? "n/a" : "—") : `${Math.round(d.promise_kept_rate * 100)} %`);
-    setKpi("outreach_7d", n(d.outreach_7d));
-    setKpi("avoided_contacts_7d", n(d.avoided_contacts_7d));
+    setKpi("promises_detail", d.promises_kept == null ? "" : `${d.promises_kept} kept · ${d.promises_broken} broken · ${d.promises_open} open`);
+    setKpi("proactive_outreach", n(d.proactive_outreach));
+    setKpi("avoided_contacts", d.avoided_contacts == null ? "—" : String(d.avoided_contacts));
+    setKpi("avoided_detail", d.avoided_contacts == null ? "needs outreach older than 7 days" : `from ${d.avoided_reached} customers reached`);
     document.getElementById("sentiment-chart").replaceChildren(sentimentChart(d.sentiment_trend));
     document.getElementById("intent-chart").replaceChildren(intentChart(d.intents_trending));
     say(document.getElementById("dash-updated"), `updated ${new Date(d.generated_at).toLocaleTimeString()}`);

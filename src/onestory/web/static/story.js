@@ -24,7 +24,8 @@ export function insightChips(insights = []) {
 function details(payload = {}) {
   const parts = [];
   for (const [k, v] of Object.entries(payload)) {
-    if (HIDDEN.has(k) || v === null || typeof v === "object") continue;
+    // Ids are for machines; the chips and links carry what a person needs.
+    if (HIDDEN.has(k) || k === "id" || k.endsWith("_id") || v === null || typeof v === "object") continue;
     parts.push(`${k}: ${v}`);
     if (parts.length >= 4) break;
   }
