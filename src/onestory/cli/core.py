@@ -200,6 +200,7 @@ def import_file(
     """Import events; resumable (a re-run continues after the last committed line), every bad
     line reported with its reason and skipped — never silently."""
     settings = get_settings()
+    open_store().dispose()  # a fresh store gets its schema first, as ``init`` would
     runtime = build_runtime(settings)
     checkpoint = path.with_name(path.name + ".onestory-progress")
     errors_path = path.with_name(path.name + ".errors.jsonl")
