@@ -155,7 +155,14 @@ class Projector:
         if conv is not None and conv.status == "resolved":
             quiet = timedelta(minutes=self.settings.quiet_period_minutes)
             inbound = ev.type == "message.received" or ev.type.startswith("call.")
-            if not inbound or conv.resolved_at is None or when - conv.resolved_at <= quiet:
+            # A reply threaded to this conversation (email In-Reply-To) reopens it whenever.
+            threaded = conv.id == wanted
+            if (
+                not inbound
+                or threaded
+                or conv.resolved_at is None
+                or when - conv.resolved_at <= quiet
+            ):
                 if inbound:
                     self.reopen(conv, when, f"{ev.id}:reopened", by="customer")
                 return conv
