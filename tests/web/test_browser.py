@@ -55,7 +55,10 @@ class Shots:
             d.mkdir(parents=True, exist_ok=True)
 
     def __call__(self, page: Any, name: str) -> None:
-        page.evaluate("window.scrollTo(0, 0)")
+        page.evaluate(
+            "window.scrollTo(0, 0); for (const n of document.querySelectorAll('.panel')) "
+            "n.scrollTop = 0"
+        )
         for d in self.dirs:
             page.screenshot(path=str(d / f"{name}.png"), full_page=False)
 
@@ -152,6 +155,7 @@ def test_agent_and_technician_day(server: LiveServer, browser: Any, tmp_path: Pa
     expect(page).to_have_url(server.url + "/tasks")
     task = page.locator("#task-list tbody tr").first
     expect(task).to_contain_text("replace the router")
+    expect(task).to_contain_text("Ada Lovelace")
     shots(page, "tasks")
     task.get_by_role("link").click()
     expect(page.locator("#cust-name")).to_have_text("Ada Lovelace")
@@ -165,6 +169,9 @@ def test_agent_and_technician_day(server: LiveServer, browser: Any, tmp_path: Pa
     shots(page, "dashboard")
     page.goto(server.url + "/search?q=ada@example.com")
     expect(page.locator("#customers")).to_contain_text("Ada Lovelace")
+    page.get_by_label("Identifier or words").fill("router")
+    page.get_by_label("Identifier or words").press("Enter")
+    expect(page.locator("#events")).to_contain_text("router keeps dropping")
     shots(page, "search")
     ctx.close()
 

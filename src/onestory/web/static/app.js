@@ -56,6 +56,7 @@ export function when(iso) {
 // One WebSocket to /v1/live, reconnecting with back-off; the status dot shows its state.
 export function live(params, onMessage) {
   const status = document.getElementById("live-status");
+  if (status) status.hidden = false;
   let delay = 500, ws;
   const connect = () => {
     const proto = location.protocol === "https:" ? "wss" : "ws";
@@ -75,4 +76,17 @@ export function say(node, text, isError = false) {
   if (!node) return;
   node.textContent = text;
   node.classList.toggle("error", isError);
+}
+
+// Display names, fetched once per customer (list endpoints answer ids only).
+const names = new Map();
+export async function customerNames(ids) {
+  const missing = [...new Set(ids)].filter((id) => !names.has(id)).slice(0, 50);
+  await Promise.all(missing.map(async (id) => {
+    try {
+      const p = await api(`/v1/customers/${encodeURIComponent(id)}`);
+      names.set(id, p.display_name || p.identities.find((i) => i.kind === "email")?.value || id);
+    } catch { names.set(id, id); }
+  }));
+  return names;
 }

@@ -28,7 +28,7 @@ function renderProfile(p) {
   const name = p.display_name || p.identities.find((i) => i.kind === "email")?.value || p.id;
   document.getElementById("cust-name").textContent = name;
   document.title = `${name} · OneStory`;
-  const channels = Object.entries(p.counts_by_channel).map(([c, n]) => `${c} ${n}`).join(", ");
+  const channels = Object.entries(p.counts_by_channel).map(([c, n]) => `${c === "none" ? "other" : c} ${n}`).join(", ");
   document.getElementById("cust-meta").textContent =
     `${p.total_events} events${channels ? ` (${channels})` : ""} · customer since ${when(p.first_seen)}`;
   document.getElementById("identities").replaceChildren(

@@ -1,5 +1,5 @@
 // The agent's inbox: conversations (mine / my queues / unassigned / all), live.
-import { api, ApiError, ago, el, live, say, when } from "./app.js";
+import { api, ApiError, ago, customerNames, el, live, say, when } from "./app.js";
 
 const body = document.querySelector("#inbox tbody");
 const note = document.getElementById("inbox-note");
@@ -18,28 +18,16 @@ async function load() {
   try {
     const data = await api(`/v1/conversations?${q}`);
     const items = data.items;
-    await names(items.map((c) => c.customer_id));
+    const known = await customerNames(items.map((c) => c.customer_id));
     say(note, items.length ? `${data.total} conversation${data.total === 1 ? "" : "s"}` : "Nothing waiting. New conversations appear here as they arrive.");
-    body.replaceChildren(...items.map(row));
+    body.replaceChildren(...items.map((c) => row(c, known)));
   } catch (e) {
     if (e instanceof ApiError && (e.status === 404 || e.status === 405)) say(note, "The conversations API is not available on this server yet.");
     else say(note, e.message, true);
   }
 }
 
-// Display names, fetched once per customer (the list answers ids only).
-const known = new Map();
-async function names(ids) {
-  const missing = [...new Set(ids)].filter((id) => !known.has(id)).slice(0, 50);
-  await Promise.all(missing.map(async (id) => {
-    try {
-      const p = await api(`/v1/customers/${encodeURIComponent(id)}`);
-      known.set(id, p.display_name || p.identities.find((i) => i.kind === "email")?.value || id);
-    } catch { known.set(id, id); }
-  }));
-}
-
-function row(c) {
+function row(c, known) {
   const href = `/customers/${encodeURIComponent(c.customer_id)}?conversation=${encodeURIComponent(c.id)}`;
   // SLA: the customer should hear from us within the configured wait.
   const due = c.waiting_since ? new Date(new Date(c.waiting_since).getTime() + slaMinutes * 60000).toISOString() : null;

@@ -1,5 +1,5 @@
 // Technician and back-office task lists; each task opens the customer's story.
-import { api, ApiError, el, live, say, when } from "./app.js";
+import { api, ApiError, customerNames, el, live, say, when } from "./app.js";
 
 const table = document.getElementById("task-list");
 const body = table.querySelector("tbody");
@@ -18,10 +18,11 @@ async function load() {
     const data = await api(`/v1/tasks?${q}`);
     const items = data.items;
     say(note, items.length ? "" : "No open tasks.");
+    const known = await customerNames(items.map((t) => t.customer_id));
     body.replaceChildren(...items.map((t) => el("tr", { "data-task-id": t.id },
       el("td", {}, el("a", { href: `/customers/${encodeURIComponent(t.customer_id)}` }, t.title)),
       el("td", {}, t.kind ?? ""),
-      el("td", {}, t.customer_name ?? t.customer_id),
+      el("td", {}, known.get(t.customer_id) ?? t.customer_id),
       el("td", {}, t.window_start ? `${when(t.window_start)} – ${when(t.window_end)}` : (t.due_at ? when(t.due_at) : "—")),
       el("td", {}, t.assignee ?? el("span", { class: "muted" }, "unassigned")),
       el("td", { class: t.overdue ? "late" : "" }, t.status.replaceAll("_", " ") + (t.overdue ? " (overdue)" : "")))));

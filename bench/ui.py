@@ -1,0 +1,161 @@
+"""Agent desktop benchmark: server time of the conversation screen for a customer with 1,000
+events (the page itself and every JSON call its script makes on load), signed in as an agent.
+
+Run from the repository root::
+
+    .venv/bin/python bench/ui.py [--events 1000] [--rounds 200] [--database-url URL]
+
+Seeds one customer with ``--events`` story events (a third of them chat messages, the rest
+billing, orders and field events) through the real ingestion API, waits for the whole pipeline
+(AI enrichment, conversations, cases, signals), then times each request in-process through the
+ASGI app (no network): the time is the server's, plus a thin TestClient layer. Prints JSON:
+p50/p95/p99/max milliseconds per request, and the total for a full screen load (all requests
+of one load, sequential, as an upper bound: the browser runs the data calls in parallel).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+from onestory.app import create_app
+from onestory.auth.service import create_key
+from onestory.config import Settings
+from onestory.kit.clock import SystemClock
+from onestory.users import service
+
+PASSWORD = "benchmark password"
+
+
+def seed(client: TestClient, headers: dict[str, str], n: int) -> None:
+    start = datetime.now(UTC) - timedelta(days=200)
+    kinds = [
+        ("message.received", "chat", lambda i: {"text": f"Hi, question {i} about my order"}),
+        ("payment.succeeded", "billing", lambda i: {"amount": 10 + i % 50, "currency": "GBP"}),
+        ("order.shipped", "orders", lambda i: {"order_id": f"O-{i}", "carrier": "DPD"}),
+        ("message.received", "email", lambda i: {"text": f"Following up on ticket {i}"}),
+        ("app.opened", "app", lambda i: {"screen": "usage"}),
+        ("message.received", "chat", lambda i: {"text": "The router light is red again"}),
+    ]
+    batch: list[dict[str, Any]] = []
+    for i in range(n):
+        type_, channel, payload = kinds[i % len(kinds)]
+        batch.append(
+            {
+                "type": type_,
+                "source": "bench",
+                "channel": channel,
+                "occurred_at": (start + timedelta(minutes=277 * i)).isoformat(),
+                "customer": {"email": "bench@example.com", "name": "Bench Customer"},
+                "payload": payload(i),
+                "idempotency_key": f"ui-{i}",
+            }
+        )
+        if len(batch) == 500:
+            client.post("/v1/events/batch", json={"events": batch}, headers=headers)
+            batch = []
+    if batch:
+        client.post("/v1/events/batch", json={"events": batch}, headers=headers)
+
+
+def percentiles(samples: list[float]) -> dict[str, float]:
+    ordered = sorted(samples)
+
+    def at(q: float) -> float:
+        return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))], 2)
+
+    return {
+        "p50_ms": round(statistics.median(ordered), 2),
+        "p95_ms": at(0.95),
+        "p99_ms": at(0.99),
+        "max_ms": round(ordered[-1], 2),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--events", type=int, default=1000)
+    parser.add_argument("--rounds", type=int, default=200)
+    parser.add_argument("--database-url", default="")
+    args = parser.parse_args()
+
+    tmp = Path(tempfile.mkdtemp(prefix="onestory-bench-ui-"))
+    url = args.database_url or f"sqlite:///{tmp / 'bench.db'}"
+    settings = Settings(data_dir=tmp, database_url=url, env="test", log_level="WARNING")
+    app = create_app(settings)
+    with TestClient(app) as client:
+        runtime = app.state.runtime
+        with runtime.db.transaction(write=True) as s:
+            _k, key = create_key(s, "bench", ["admin"], clock=SystemClock())
+            service.create_user(s, "bench-agent", PASSWORD, "agent", clock=SystemClock())
+        headers = {"Authorization": f"Bearer {key}"}
+        t0 = time.perf_counter()
+        seed(client, headers, args.events)
+        client.portal.call(runtime.pipeline.drain, 600.0)  # type: ignore[union-attr]
+        seeded_s = time.perf_counter() - t0
+
+        login = client.get("/login")
+        token = login.text.split('name="csrf_token" value="')[1].split('"')[0]
+        client.post(
+            "/login",
+            data={"username": "bench-agent", "password": PASSWORD, "csrf_token": token},
+            follow_redirects=False,
+        )
+        cust = client.get("/v1/customers", params={"q": "bench@example.com"}).json()["items"][0]
+        cid = cust["id"]
+        convs = client.get("/v1/conversations", params={"customer_id": cid, "limit": 1}).json()
+        conv_id = convs["items"][0]["id"] if convs["items"] else None
+        total = client.get(f"/v1/customers/{cid}").json()["total_events"]
+
+        requests = {
+            "page /customers/{id}": f"/customers/{cid}?conversation={conv_id or ''}",
+            "story (50 newest + insights)": f"/v1/customers/{cid}/story?limit=50",
+            "story summary": f"/v1/customers/{cid}/story/summary",
+        }
+        if conv_id:
+            requests["conversation + messages"] = f"/v1/conversations/{conv_id}"
+        timings: dict[str, list[float]] = {name: [] for name in requests}
+        loads: list[float] = []
+        for name, path in requests.items():  # warm-up
+            assert client.get(path).status_code == 200, (name, path)
+        for _ in range(args.rounds):
+            load = 0.0
+            for name, path in requests.items():
+                t = time.perf_counter()
+                res = client.get(path)
+                ms = (time.perf_counter() - t) * 1000
+                assert res.status_code == 200
+                timings[name].append(ms)
+                load += ms
+            loads.append(load)
+
+    result = {
+        "benchmark": "ui.conversation_screen",
+        "when": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": {"python": platform.python_version(), "cpus": os.cpu_count()},
+        "store": url.split(":", 1)[0],
+        "customer_events": total,
+        "seed_and_pipeline_seconds": round(seeded_s, 1),
+        "rounds": args.rounds,
+        "requests": {name: percentiles(v) for name, v in timings.items()},
+        "full_load_sequential": percentiles(loads),
+        "target": "p99 <= 100 ms per request",
+    }
+    result["meets_target"] = all(v["p99_ms"] <= 100 for v in result["requests"].values())
+    json.dump(result, sys.stdout, indent=2)
+    print()
+
+
+if __name__ == "__main__":
+    main()
