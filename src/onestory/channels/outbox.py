@@ -226,7 +226,7 @@ class Outbox:
             item.updated_at = now
             return record(s, [_outcome_draft(item, result, now)], clock=runtime.clock)
 
-    def fail_stale(self) -> int:
+    def fail_stale(self) -> Recorded:
         """At start-up: a ``sending`` row outlived its worker; never resend it."""
         runtime = self.runtime
         now = runtime.clock.now()
@@ -241,11 +241,11 @@ class Outbox:
                 item.last_error = "outcome unknown: the sender stopped mid-send; not resent"
                 item.updated_at = now
                 drafts.append(_outcome_draft(item, SendResult(False, error=item.last_error), now))
-            recorded = record(s, drafts, clock=runtime.clock)
-        return len(recorded.rows)
+            return record(s, drafts, clock=runtime.clock) if drafts else Recorded()
 
     async def start(self) -> None:
-        await asyncio.to_thread(self.fail_stale)
+        recorded = await asyncio.to_thread(self.fail_stale)
+        await self.runtime.after_record(recorded)
         await self.kick()
 
     async def stop(self) -> None:
