@@ -20,7 +20,7 @@ from onestory.customers import repository as customers_repo
 from onestory.events import repository as events_repo
 from onestory.events.service import EventDraft
 from onestory.kit.ids import new_id
-from onestory.models import Event, Insight
+from onestory.models import Customer, Event, Insight
 from onestory.pipeline.stages import StageContext, StoredEvent
 from onestory.proactive.models import Signal
 
@@ -39,6 +39,8 @@ SEVERITIES = ("low", "medium", "high")
 
 BASELINE_MIN = 5
 BASELINE_MAX = 30
+BASELINE_DAYS = timedelta(days=60)
+METRIC_TYPES = ("usage.reported", "app.session")
 ANOMALY_Z = 3.0
 REPEAT_WINDOW = timedelta(days=14)
 FRUSTRATION_RUN = 3
@@ -94,6 +96,7 @@ def detect(
     groups: dict[str, list[str]],
     *,
     churn_threshold: float,
+    metrics: dict[str, list[tuple[str, datetime, dict[str, Any]]]] | None = None,
 ) -> list[Detection]:
     """The signals one event raises (pure reads; nothing written)."""
     assert e.customer_id is not None
@@ -126,21 +129,21 @@ def detect(
         )
     elif e.type in ("usage.reported", "app.session"):
         metric = str(p.get("metric")) if e.type == "usage.reported" else "app_errors"
-        raw = p.get("value") if e.type == "usage.reported" else p.get("errors")
-        if isinstance(raw, int | float):
-            ids = _group(session, groups, cid)
-            hist = _history(
-                session, ids, e.type, e.occurred_at, e.occurred_at - timedelta(days=60), 200
-            )
-            field = "value" if e.type == "usage.reported" else "errors"
+        field = "value" if e.type == "usage.reported" else "errors"
+        raw = p.get(field)
+        # Errors only matter going up (none now cannot be a spike); usage matters both ways
+        # (a drop is disengagement).
+        if isinstance(raw, int | float) and (e.type == "usage.reported" or raw > 0):
             base = [
-                float(h.payload[field])
-                for h in hist
-                if isinstance(h.payload.get(field), int | float)
-                and (e.type != "usage.reported" or str(h.payload.get("metric")) == metric)
+                float(h_payload[field])
+                for h_type, h_at, h_payload in (metrics or {}).get(cid, [])
+                if h_type == e.type
+                and h_at < e.occurred_at
+                and h_at >= e.occurred_at - BASELINE_DAYS
+                and isinstance(h_payload.get(field), int | float)
+                and (e.type != "usage.reported" or str(h_payload.get("metric")) == metric)
             ][:BASELINE_MAX]
             z = _anomaly(float(raw), base)
-            # Errors only matter going up; usage matters both ways (a drop is disengagement).
             if z is not None and (
                 z >= ANOMALY_Z or (e.type == "usage.reported" and z <= -ANOMALY_Z)
             ):
@@ -302,6 +305,51 @@ def _from_message(
     return out
 
 
+def _groups(session: Session, cids: set[str | None]) -> dict[str, list[str]]:
+    """Each root customer with the customers merged into it, in one query for the batch."""
+    roots = sorted(c for c in cids if c)
+    out: dict[str, list[str]] = {c: [c] for c in roots}
+    for i in range(0, len(roots), 900):
+        for cid, root in session.execute(
+            select(Customer.id, Customer.merged_into).where(
+                Customer.merged_into.in_(roots[i : i + 900])
+            )
+        ):
+            if root:
+                out[root].append(cid)
+    return out
+
+
+def _metric_history(
+    session: Session, events: list[StoredEvent], groups: dict[str, list[str]]
+) -> dict[str, list[tuple[str, datetime, dict[str, Any]]]]:
+    """Usage and session history of the batch's customers (newest first), in one query: a
+    baseline per event would be a query per event on the hottest event types."""
+    if not events:
+        return {}
+    root_of = {m: root for root, members in groups.items() for m in members}
+    ids = sorted({m for e in events if e.customer_id for m in groups.get(e.customer_id, [])})
+    since = min(e.occurred_at for e in events) - BASELINE_DAYS
+    until = max(e.occurred_at for e in events)
+    out: dict[str, list[tuple[str, datetime, dict[str, Any]]]] = {}
+    for i in range(0, len(ids), 900):
+        rows = session.execute(
+            select(Event.customer_id, Event.type, Event.occurred_at, Event.payload)
+            .where(
+                Event.customer_id.in_(ids[i : i + 900]),
+                Event.type.in_(METRIC_TYPES),
+                Event.occurred_at >= since,
+                Event.occurred_at < until,
+            )
+            .order_by(Event.occurred_at.desc())
+        )
+        for cid, type_, at, payload in rows:
+            out.setdefault(root_of.get(cid, cid), []).append((type_, at, payload or {}))
+    for hist in out.values():
+        hist.sort(key=lambda h: h[1], reverse=True)
+    return out
+
+
 def signals_detected(session: Session, events: list[StoredEvent], ctx: StageContext) -> None:
     """Detect stage handler: record each new signal occurrence and its story event."""
     relevant = [e for e in events if e.customer_id and e.type in _TYPES]
@@ -311,11 +359,19 @@ def signals_detected(session: Session, events: list[StoredEvent], ctx: StageCont
     insights = events_repo.insights_for(
         session, [e.id for e in relevant if e.type == "message.received"]
     )
-    groups: dict[str, list[str]] = {}
+    groups = _groups(session, {e.customer_id for e in relevant if e.customer_id})
+    metrics = _metric_history(session, [e for e in relevant if e.type in METRIC_TYPES], groups)
     found: list[tuple[StoredEvent, Detection]] = [
         (e, d)
         for e in relevant
-        for d in detect(session, e, insights, groups, churn_threshold=settings.churn_threshold)
+        for d in detect(
+            session,
+            e,
+            insights,
+            groups,
+            churn_threshold=settings.churn_threshold,
+            metrics=metrics,
+        )
     ]
     if not found:
         return
