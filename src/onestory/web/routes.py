@@ -144,7 +144,7 @@ async def login(
     if not same_origin(request) or not service.csrf_matches(expected, csrf_token):
         return _login_error(request, "Your sign-in form expired. Please try again.", next, 403)
 
-    def work() -> str | None:
+    def work() -> tuple[str, str] | None:
         with runtime.db.transaction(write=True) as session:
             user = service.verify_password(session, username, password)
             if user is None:
@@ -152,22 +152,17 @@ async def login(
             _row, token = service.start_session(
                 session, user, clock=runtime.clock, lifetime=sessions.lifetime
             )
-            return token
+            return token, user.role
 
-    token = await run_in_threadpool(work)
-    if token is None:
+    outcome = await run_in_threadpool(work)
+    if outcome is None:
         return _login_error(request, "Wrong username or password.", next, 401)
-    who = await run_in_threadpool(lambda: _resolve(runtime, token))
-    target = _safe_next(next) or (_home(who) if who else "/")
+    token, role = outcome
+    target = _safe_next(next) or HOME[ROLE_PAGES[role][0]]
     response = RedirectResponse(target, status_code=303)
     sessions.set_cookie(response, token)
     response.delete_cookie(LOGIN_CSRF_COOKIE, path="/login")
     return response
-
-
-def _resolve(runtime: Runtime, token: str) -> SignedIn | None:
-    with runtime.db.transaction() as session:
-        return service.resolve_session(session, token, now=runtime.clock.now())
 
 
 def _login_error(request: Request, message: str, next: str, status: int) -> Response:

@@ -34,11 +34,25 @@ function renderProfile(p) {
   document.getElementById("identities").replaceChildren(
     ...p.identities.map((i) => el("li", {}, el("span", { class: "chip" }, i.kind), " ", i.value)),
   );
-  const t = p.traits || {};
-  const consent = t.consent ?? t.preferences;
-  if (consent) document.getElementById("consent").textContent = JSON.stringify(consent);
-  const churn = t.churn_risk ?? t.churn;
-  if (churn != null) document.getElementById("churn").textContent = typeof churn === "object" ? JSON.stringify(churn) : String(churn);
+}
+
+// Consent per purpose and channel, and contact preferences (proactive domain's API).
+async function loadConsent() {
+  const id = encodeURIComponent(customerId);
+  const [consents, prefs] = await Promise.all([
+    api(`/v1/customers/${id}/consents`).catch(() => null),
+    api(`/v1/customers/${id}/contact-preferences`).catch(() => null),
+  ]);
+  const node = document.getElementById("consent");
+  const items = [];
+  if (prefs) {
+    const bits = [prefs.preferred_channel && `prefers ${prefs.preferred_channel}`, prefs.language && `language ${prefs.language}`, prefs.timezone].filter(Boolean);
+    if (bits.length) items.push(el("li", {}, bits.join(" · ")));
+  }
+  for (const c of consents ?? []) {
+    items.push(el("li", {}, el("span", { class: `chip ${c.granted ? "positive" : "negative"}` }, c.granted ? "yes" : "no"), ` ${c.purpose} by ${c.channel}`));
+  }
+  node.replaceChildren(items.length ? el("ul", { class: "plain" }, items) : el("span", { class: "muted" }, consents === null ? "not available" : "nothing recorded"));
 }
 
 // Newest first; an item seen again (recorded, then processed with insights) is replaced.
@@ -170,6 +184,11 @@ async function loadSummary() {
     ? el("div", {}, el("strong", {}, next.next_step.action), el("div", { class: "muted small" }, next.next_step.reason ?? ""))
     : el("span", { class: "muted" }, "No next step suggested."));
   renderTasks(next.open_tasks);
+  const churn = h.recent_signals.find((g) => g.kind === "churn_risk");
+  document.getElementById("churn").replaceChildren(churn
+    ? el("span", {}, el("span", { class: `chip ${churn.severity === "high" ? "negative" : ""}` }, churn.severity),
+        ` churn risk${churn.evidence?.score != null ? ` ${Math.round(churn.evidence.score * 100)} %` : ""} · ${when(churn.detected_at)}`)
+    : el("span", { class: "muted" }, "no churn-risk signal"));
   document.getElementById("signals").replaceChildren(...h.recent_signals.map((g) =>
     el("li", {}, el("span", { class: `chip ${g.severity === "high" ? "negative" : ""}` }, g.severity), " ", g.kind.replaceAll("_", " "),
       el("span", { class: "muted small" }, ` · ${when(g.detected_at)}`))));
@@ -228,4 +247,4 @@ live(`customer_id=${encodeURIComponent(customerId)}`, (msg) => {
   }
 });
 await loadStory();
-await Promise.all([loadConversation(), loadSummary()]);
+await Promise.all([loadConversation(), loadSummary(), loadConsent()]);
