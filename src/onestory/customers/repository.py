@@ -86,7 +86,8 @@ def touch_seen(session: Session, spans: dict[str, tuple[datetime, datetime]]) ->
     """Widen customers' first/last seen to include the given (first, last) per customer."""
     if not spans:
         return
-    params = [{"cid": cid, "first": f, "last": la} for cid, (f, la) in spans.items()]
+    # Id order: two concurrent batches touching the same customers lock them in one order.
+    params = [{"cid": cid, "first": f, "last": la} for cid, (f, la) in sorted(spans.items())]
     table = table_of(Customer)
     stmt = (
         update(table)

@@ -217,7 +217,7 @@ class IdentityResolver:
         return survivor
 
     def _flush_pending(self) -> None:
-        new_custs = [c for c in self._custs.values() if c.new]
+        new_custs = sorted((c for c in self._custs.values() if c.new), key=lambda c: c.id)
         repo.insert_rows(
             self.session,
             Customer,
@@ -235,7 +235,9 @@ class IdentityResolver:
         for c in new_custs:
             c.new = False
             c.name_dirty = False
-        rows = list(self._new_identities.values())
+        # Key order (and id order below) keeps concurrent writers (PostgreSQL) from
+        # deadlocking on each other's rows.
+        rows = sorted(self._new_identities.values(), key=lambda r: str(r["key"]))
         for r in rows:
             r["customer_id"] = self._root(self._owner[r["key"]])
         repo.insert_rows(self.session, Identity, rows)

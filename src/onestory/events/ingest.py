@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import random
+import time
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -15,12 +17,18 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+ATTEMPTS = 6
+
 
 def ingest_with_retry(runtime: Runtime, items: list[Any]) -> tuple[list[ItemOutcome], Recorded]:
     """Record a batch. Two API processes creating the same identity at once (PostgreSQL) makes
     one transaction fail on a unique constraint; it is retried and then sees the other's rows."""
     last: Exception | None = None
-    for _attempt in range(4):
+    for attempt in range(ATTEMPTS):
+        if attempt:
+            # Jittered backoff: two batches that keep colliding on the same new identities
+            # (or deadlock) must not retry in lockstep.
+            time.sleep(random.uniform(0, 0.05 * 2**attempt))
         try:
             with runtime.db.transaction(write=True) as session:
                 return ingest(
@@ -31,6 +39,10 @@ def ingest_with_retry(runtime: Runtime, items: list[Any]) -> tuple[list[ItemOutc
                     payload_filter=runtime.services.get("payload_filter"),
                 )
         except (IntegrityError, OperationalError) as exc:
-            log.warning("ingest transaction failed (%s); retrying", type(exc).__name__)
+            log.warning(
+                "ingest transaction failed (%s: %s); retrying",
+                type(exc).__name__,
+                str(exc.orig if hasattr(exc, "orig") else exc).splitlines()[0][:200],
+            )
             last = exc
     raise Unavailable("the store is busy; nothing was recorded, retry the request") from last
