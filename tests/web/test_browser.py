@@ -135,6 +135,14 @@ def test_agent_and_technician_day(server: LiveServer, browser: Any, tmp_path: Pa
     shots(widget, "widget")
     customer_ctx.close()
 
+    # Hand off to the billing queue with a reason; the screen shows the new queue and note.
+    page.get_by_text("Hand off or transfer").click()
+    page.get_by_label("Queue").fill("billing")
+    page.get_by_label("Reason").fill("refund for the outage")
+    page.get_by_role("button", name="Transfer").click()
+    expect(page.locator("#conv-meta")).to_contain_text("queue billing")
+    expect(page.locator("#conv-note")).to_contain_text("refund for the outage")
+
     # Promise a visit, as work for the field team.
     page.get_by_role("textbox", name="New promise").fill("Technician visit to replace the router")
     page.get_by_label("Kind").select_option("visit")
