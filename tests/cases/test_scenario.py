@@ -147,6 +147,7 @@ def test_visit_done_in_window_keeps_the_promise(capi: Api, clock: FrozenClock) -
 def test_window_passes_promise_broken_signal_apology(capi: Api, clock: FrozenClock) -> None:
     ids = broken_device_until_visit_booked(capi, "broken@example.com")
     clock.set(datetime(2026, 11, 26, 12, 30, tzinfo=UTC))  # 13:30 in Berlin: not quiet hours
+    support = capi.runtime.live.subscribe({"team:support"})  # the support team's screens
     assert capi.client.portal.call(check_promises, capi.runtime) == 1  # type: ignore[union-attr]
     capi.drain()
     p = ok(capi.get(f"/v1/promises/{ids['promise']}"))
@@ -166,6 +167,9 @@ def test_window_passes_promise_broken_signal_apology(capi: Api, clock: FrozenClo
     actions = [e["payload"] for e in events if e["type"] == "proactive.action"]
     assert {a["action"] for a in actions} == {"message", "open_case", "notify_team"}
     assert all(a["signal"]["kind"] == "promise_broken" and a["evidence"] for a in actions)
+    alert = capi.client.portal.call(support.get, 5.0)  # type: ignore[union-attr]
+    assert alert["kind"] == "proactive.alert" and alert["customer_id"] == ids["cid"]
+    assert alert["signal"]["kind"] == "promise_broken"
     s = ok(capi.get(f"/v1/customers/{ids['cid']}/story/summary"))
     assert [x["id"] for x in s["what_was_promised"]["broken"]] == [ids["promise"]]
     assert s["what_next"]["next_step"]["ref"] == {"promise_id": ids["promise"]}
