@@ -231,6 +231,7 @@ document.getElementById("promise-form").addEventListener("submit", async (e) => 
 });
 
 document.getElementById("more").addEventListener("click", () => loadStory(true));
+document.getElementById("show-routine").addEventListener("change", (e) => timeline.classList.toggle("show-routine", e.target.checked));
 const dueBox = document.getElementById("promise-due");
 const tomorrow = new Date(Date.now() + 86400000);
 dueBox.value = new Date(tomorrow.getTime() - tomorrow.getTimezoneOffset() * 60000).toISOString().slice(0, 16);

@@ -32,11 +32,14 @@ function details(payload = {}) {
   return parts.length ? el("div", { class: "muted small" }, parts.join(" · ")) : null;
 }
 
+// Bookkeeping a person rarely needs on the timeline (the conversation panel shows it).
+const ROUTINE = /^(conversation\.(status_changed|assigned|opened)|message\.(delivered|read|status|failed_delivery))$/;
+
 export function storyItem(ev) {
   const text = ev.payload?.text ?? ev.payload?.subject;
   return el(
     "li",
-    { "data-event-id": ev.id },
+    { "data-event-id": ev.id, class: ROUTINE.test(ev.type) ? "routine" : null },
     el("div", { class: "ev-head" },
       el("span", { class: "ev-type" }, ev.type), " · ", ev.channel ?? ev.source, " · ",
       el("time", { datetime: ev.occurred_at }, when(ev.occurred_at))),
