@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlalchemy import func, select
 
 from onestory.kit.clock import FrozenClock
@@ -10,6 +12,8 @@ from onestory.pipeline.runner import _load_events
 from onestory.pipeline.stages import StageContext
 from onestory.proactive.engine import playbooks_acted
 from onestory.proactive.models import ProactiveAction
+from onestory.proactive.scheduler import release_deferred
+from tests.cases.conftest import NOON
 from tests.conftest import Api
 from tests.proactive.helpers import (
     actions,
@@ -66,16 +70,29 @@ def test_no_consent_means_no_contact_there(capi: Api) -> None:
     )
 
 
-def test_quiet_hours_in_the_customers_time_zone(capi: Api) -> None:
+def test_quiet_hours_in_the_customers_time_zone(capi: Api, clock: FrozenClock) -> None:
     # 12:00 UTC is 21:00 in Tokyo: inside the default 21:00-08:00 quiet hours.
     cid = customer(capi, "tokyo@example.com", preferred_channel="sms", timezone="Asia/Tokyo")
     send(capi, payment_failed("tokyo@example.com", "INV-1"))
     capi.drain()
     assert proactive_messages(capi, cid) == []
     [a] = actions(capi, cid)
-    assert (a["status"], a["reason"]) == ("suppressed", "quiet_hours")
+    assert (a["status"], a["reason"]) == ("deferred", "quiet_hours")
     assert a["details"]["timezone"] == "Asia/Tokyo"
     assert a["details"]["quiet_until"].startswith("2026-11-26T08:00")
+    rt = capi.runtime
+    # Still night in Tokyo (06:00): nothing is released.
+    clock.set(NOON + timedelta(hours=9))
+    assert capi.client.portal.call(release_deferred, rt) == 0  # type: ignore[union-attr]
+    # 08:30 in Tokyo: the held message goes out once, on the preferred channel.
+    clock.set(NOON + timedelta(hours=11, minutes=30))
+    assert capi.client.portal.call(release_deferred, rt) == 1  # type: ignore[union-attr]
+    assert capi.client.portal.call(release_deferred, rt) == 0  # type: ignore[union-attr]
+    capi.drain()
+    msgs = proactive_messages(capi, cid)
+    assert [m["channel"] for m in msgs] == ["sms"]
+    assert msgs[0]["payload"]["proactive"]["deferred_by_quiet_hours"] is True
+    assert [(x["status"], x["channel"]) for x in actions(capi, cid)] == [("done", "sms")]
 
 
 def test_weekly_contact_cap(capi: Api) -> None:

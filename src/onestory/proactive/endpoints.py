@@ -17,6 +17,7 @@ from onestory.events.service import record
 from onestory.proactive import playbooks, service
 from onestory.proactive.metrics import outcomes
 from onestory.proactive.models import ContactPreference, Playbook, ProactiveAction, Signal
+from onestory.proactive.scheduler import release_deferred
 from onestory.proactive.simulate import simulate
 
 router = APIRouter(tags=["proactive"])
@@ -213,6 +214,14 @@ def list_actions(
         stmt = stmt.where(ProactiveAction.playbook == playbook)
     rows = session.scalars(stmt.order_by(ProactiveAction.created_at.desc()).limit(limit))
     return [ActionOut.model_validate(r) for r in rows]
+
+
+@router.post(
+    "/proactive/release-deferred",
+    summary="Queue messages held back by quiet hours whose quiet hours are over (also periodic)",
+)
+async def release(runtime: RuntimeDep, _: PlaybookWriter) -> dict[str, int]:
+    return {"queued": await release_deferred(runtime)}
 
 
 @router.get("/metrics/outcomes", summary="Promise-kept rate, proactive contacts, avoided calls")

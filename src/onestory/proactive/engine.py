@@ -103,7 +103,7 @@ class Run:
             .where(
                 col == trig.id,
                 ProactiveAction.action == "message",
-                ProactiveAction.status.in_(("done", "dry_run")),
+                ProactiveAction.status.in_(("done", "dry_run", "deferred")),
             )
             .limit(1)
         )
@@ -130,6 +130,114 @@ class Run:
         self.contacted_triggers.add(trig.id)
         if really:
             self.sent[trig.customer_id] = self.sent_this_week(trig.customer_id) + 1
+
+
+def _message_draft(
+    customer_id: str,
+    channel: str | None,
+    text: str,
+    language: str,
+    key: str,
+    now: datetime,
+    proactive: dict[str, Any],
+) -> EventDraft:
+    return EventDraft(
+        type="message.sent",
+        customer_id=customer_id,
+        channel=channel,
+        occurred_at=now,
+        idempotency_key=f"proactive:{key}",
+        payload={
+            "text": text,
+            "author": "ai",
+            "status": "queued",
+            "language": language,
+            "proactive": proactive,
+        },
+    )
+
+
+def send_deferred(session: Session, settings: ProactiveSettings, now: datetime) -> list[EventDraft]:
+    """Queue the messages held back by quiet hours whose quiet hours are over, checking consent
+    and the weekly cap again at sending time. Returns the story events to record."""
+    run = Run(session, None, settings, now)
+    drafts: list[EventDraft] = []
+    rows = session.scalars(
+        select(ProactiveAction)
+        .where(ProactiveAction.status == "deferred", ProactiveAction.action == "message")
+        .order_by(ProactiveAction.created_at)
+        .limit(1000)
+    )
+    for row in rows:
+        d = row.details or {}
+        until = d.get("quiet_until")
+        if not isinstance(until, str) or datetime.fromisoformat(until) > now:
+            continue
+        aud = run.audience(row.customer_id)
+        cap = settings.weekly_contact_cap
+        decision = guardrails.check_contact(
+            aud,
+            purpose=str(d.get("purpose") or "service"),
+            channels=list(d.get("channels") or ["preferred", "last_inbound"]),
+            quiet_hours=True,
+            cap=cap,
+            sent_this_week=run.sent_this_week(row.customer_id),
+            already_for_signal=False,
+            now=now,
+            settings=settings,
+        )
+        if decision.reason == "quiet_hours":
+            row.details = {**d, "quiet_until": decision.details["quiet_until"]}
+            continue
+        row.status = "done" if decision.allowed else "suppressed"
+        row.reason = None if decision.allowed else decision.reason
+        row.channel = decision.channel
+        row.details = {**d, "sent_at": now.isoformat()} if decision.allowed else d
+        if decision.allowed:
+            run.sent[row.customer_id] = run.sent_this_week(row.customer_id) + 1
+            drafts.append(
+                _message_draft(
+                    row.customer_id,
+                    decision.channel,
+                    str(d.get("text") or ""),
+                    str(d.get("language") or "en"),
+                    row.dedupe_key,
+                    now,
+                    {
+                        "playbook": row.playbook,
+                        "version": row.playbook_version,
+                        "signal_id": row.signal_id,
+                        "signal_kind": row.signal_kind,
+                        "evidence": d.get("evidence") or {},
+                        "deferred_by_quiet_hours": True,
+                    },
+                )
+            )
+        drafts.append(
+            EventDraft(
+                type="proactive.action",
+                customer_id=row.customer_id,
+                occurred_at=now,
+                idempotency_key=f"proactive.action:{row.dedupe_key}:released",
+                payload={
+                    "action_id": row.id,
+                    "playbook": row.playbook,
+                    "playbook_version": row.playbook_version,
+                    "action": "message",
+                    "status": row.status,
+                    "reason": row.reason or "quiet hours over",
+                    "channel": row.channel,
+                    "dry_run": False,
+                    "signal": {"id": row.signal_id, "kind": row.signal_kind}
+                    if row.signal_id
+                    else None,
+                    "trigger_event_id": row.trigger_event_id,
+                    "evidence": d.get("evidence") or {},
+                    "details": {"released_from": "quiet_hours"},
+                },
+            )
+        )
+    return drafts
 
 
 def triggers_for(
@@ -198,7 +306,19 @@ def _perform(
     if act.type == "message":
         decision = run.decide(pb, act, trig)
         channel, details = decision.channel, dict(decision.details)
-        if not decision.allowed:
+        if not decision.allowed and decision.reason == "quiet_hours" and not dry:
+            # Held, not dropped: the deferred sender queues it when quiet hours end.
+            status, reason = "deferred", decision.reason
+            lang, template = pick_template(act.templates, aud.language)
+            details.update(
+                language=lang,
+                text=render(template, values),
+                channels=act.channels,
+                purpose=pb.purpose,
+                evidence=trig.evidence,
+            )
+            run.note_contact(trig, really=False)
+        elif not decision.allowed:
             status, reason = "suppressed", decision.reason
         else:
             lang, template = pick_template(act.templates, aud.language)

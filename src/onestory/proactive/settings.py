@@ -8,7 +8,8 @@ from pydantic import BaseModel
 class ProactiveSettings(BaseModel):
     """Knobs of the proactive service domain."""
 
-    # How often open promises are checked for a passed due time (0 turns the checker off).
+    # How often open promises are checked for a passed due time, and messages held back by
+    # quiet hours are released (0 turns both loops off).
     promise_check_seconds: float = 60.0
     # Every playbook action is recorded but nothing is sent (a global dry run).
     dry_run: bool = False

@@ -8,6 +8,7 @@ from fastapi.concurrency import run_in_threadpool
 
 from onestory.proactive.engine import playbooks_acted
 from onestory.proactive.playbooks import sync_files
+from onestory.proactive.scheduler import DeferredSender
 from onestory.proactive.signals import signals_detected
 
 if TYPE_CHECKING:
@@ -32,3 +33,7 @@ def setup(runtime: Runtime) -> None:
         await run_in_threadpool(work)
 
     runtime.on_start.append(load_playbooks)
+    sender = DeferredSender(runtime, runtime.settings.proactive.promise_check_seconds)
+    runtime.services["proactive_deferred_sender"] = sender
+    runtime.on_start.append(sender.start)
+    runtime.on_stop.append(sender.stop)
