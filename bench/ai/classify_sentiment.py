@@ -1,13 +1,21 @@
 """TweetEval sentiment (macro-averaged recall on test) with models trained on OTHER data.
 
-TweetEval's official training text is unavailable, so the trainable model learns from SST-2
-(train_full, phrases of >= 4 words; positive/negative) plus GoEmotions train mapped to
-polarity (positive/negative/neutral; see onestory.ai.classify.defaults). Variants:
-  argmax          - 3-class prediction, no TweetEval data used at all
-  band@val        - neutral band on score = P(pos) - P(neg), band tuned on TweetEval *val*
-                    (2,000 labelled tweets; used for that one number only, never for training)
-Also scores the rule-based lexicon default. Also reports SST-2 dev accuracy (binary).
-Usage: python bench/ai/classify_sentiment.py [--data DIR] [--no-minilm]
+TweetEval's official training text is unavailable, so the trainable model learns only from
+other public data sets (see onestory.ai.classify.defaults.sentiment_training_data). Recipes
+(--recipe):
+  tweets (default) - GoEmotions train by polarity (incl. neutral) + TweetEval *emotion* tweets
+                     (anger/sadness -> negative, joy/optimism -> positive) + NLU++ requests and
+                     ABCD guideline sentences as neutral
+  all              - the same + SST-2 train_full phrases of >= 4 words
+  v1               - the original recipe: SST-2 (>= 4 words) + GoEmotions by polarity
+Decision variants, all on the same trained TF-IDF logistic regression:
+  argmax           - plain 3-class prediction; no TweetEval sentiment data used at all
+  offsets@val      - 2 log-offsets (negative, positive vs neutral) tuned on TweetEval *val*
+  offsets+lex@val  - the same + the weight of the rule-based lexicon polarity (3 numbers)
+TweetEval sentiment val (2,000 tweets) is used only for those 2-3 numbers, never as training
+text; the test split is only scored. Also scores the rule-based lexicon default and reports
+SST-2 dev accuracy (binary, by the sign of P(pos) - P(neg)).
+Usage: python bench/ai/classify_sentiment.py [--data DIR] [--recipe tweets|all|v1] [--minilm]
 References (TweetEval leaderboard): TimeLMs-2021 73.7, RoBERTa-base 71.3, FastText/SVM 62.9.
 """
 
@@ -17,75 +25,91 @@ import sys
 from pathlib import Path
 
 import numpy as np
-from sklearn.metrics import recall_score
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _classify_common import Timer, emit, load_sst2, load_tweeteval, minilm, parser
 
-from onestory.ai.classify.defaults import sentiment_training_data
+from onestory.ai.classify.defaults import (
+    SENTIMENT_SOURCES,
+    SENTIMENT_SOURCES_TWEETS,
+    SENTIMENT_SOURCES_V1,
+    sentiment_training_data,
+)
 from onestory.ai.classify.sentiment import (
+    LABELS,
     LexiconSentiment,
-    label_for,
+    macro_recall,
     train_sentiment_model,
+    tune_class_offsets,
 )
 
+RECIPES = {"tweets": SENTIMENT_SOURCES_TWEETS, "all": SENTIMENT_SOURCES, "v1": SENTIMENT_SOURCES_V1}
+LEXICON_WEIGHTS = (0.0, 0.5, 1.0, 1.5, 2.0)
 
-def mrecall(gold, pred) -> float:
-    return round(float(recall_score(gold, pred, average="macro")), 4)
+
+def scores(gold, pred) -> dict[str, object]:
+    g, p = np.asarray(gold), np.asarray(pred)
+    return {
+        "macro_recall": round(macro_recall(g, p), 4),
+        "recall": {lab: round(float(np.mean(p[g == lab] == lab)), 4) for lab in LABELS},
+    }
 
 
 def main() -> None:
     p = parser(__doc__ or "")
+    p.add_argument("--recipe", choices=sorted(RECIPES), default="tweets")
+    p.add_argument("--minilm", action="store_true", help="add MiniLM sentence embeddings")
     args = p.parse_args()
-    train_x, train_y = sentiment_training_data(args.data)
+    sources = RECIPES[args.recipe]
+    train_x, train_y = sentiment_training_data(args.data, sources=sources)
     val_x, val_y = load_tweeteval(args.data, "sentiment", "val")
     test_x, test_y = load_tweeteval(args.data, "sentiment", "test")
     sst_x, sst_y = load_sst2(args.data, "dev")
-    counts = {lab: train_y.count(lab) for lab in sorted(set(train_y))}
     out: dict[str, object] = {
         "task": "tweeteval_sentiment",
         "metric": "macro-averaged recall on test (12,284 tweets)",
-        "train_data": "SST-2 train_full (>=4 words) + GoEmotions train by polarity",
-        "train_counts": counts,
+        "recipe": args.recipe,
+        "train_sources": list(sources),
+        "train_counts": {lab: train_y.count(lab) for lab in sorted(set(train_y))},
+        "tuning_data": "TweetEval sentiment val (2,000 tweets): 2-3 decision numbers only",
     }
-    embedder = None if args.no_minilm else minilm(args.cache)
-    configs = [("tfidf_logreg", None)]
-    if embedder is not None:
-        configs.append(("tfidf_minilm_logreg", embedder))
-    for name, emb in configs:
+    embedder = minilm(args.cache) if args.minilm and not args.no_minilm else None
 
-        def enc(xs, emb=emb):
-            return emb.encode(xs) if emb is not None else None
+    def enc(xs):
+        return embedder.encode(xs) if embedder is not None else None
 
-        with Timer() as t:
-            model = train_sentiment_model(
-                train_x, train_y, embedder=emb, embeddings=enc(train_x), neutral_band=None
-            )
-        model.neutral_band = None
-        result: dict[str, object] = {"train_s": t.seconds}
-        test_pred = model.predict(test_x, enc(test_x))
-        result["argmax"] = mrecall(test_y, [q.label for q in test_pred])
-        val_scores = [q.scores["score"] for q in model.predict(val_x, enc(val_x))]
-        best_band, best = 0.0, -1.0
-        for band in np.arange(0.05, 0.9, 0.025):
-            r = mrecall(val_y, [label_for(s, band) for s in val_scores])
-            if r > best:
-                best_band, best = float(band), r
-        test_scores = [q.scores["score"] for q in test_pred]
-        result["band@val"] = {
-            "macro_recall": mrecall(test_y, [label_for(s, best_band) for s in test_scores]),
-            "band": round(best_band, 3),
-            "val_macro_recall": best,
-        }
-        sst_scores = [q.scores["score"] for q in model.predict(sst_x, enc(sst_x))]
-        sst_pred = ["positive" if s >= 0 else "negative" for s in sst_scores]
-        result["sst2_dev_accuracy"] = round(
-            float(np.mean([a == b for a, b in zip(sst_pred, sst_y, strict=True)])) * 100, 2
+    name = "tfidf_minilm_logreg" if embedder is not None else "tfidf_logreg"
+    with Timer() as t:
+        model = train_sentiment_model(
+            train_x, train_y, embedder=embedder, embeddings=enc(train_x), neutral_band=None
         )
-        out[name] = result
+    result: dict[str, object] = {"train_s": t.seconds}
+    val_emb, test_emb = enc(val_x), enc(test_x)
+    test_proba = model.probabilities(test_x, test_emb)
+    classes = np.asarray(model.classes)
+
+    def test_labels():
+        return classes[model.decisions(test_x, test_proba).argmax(axis=1)]
+
+    result["argmax"] = scores(test_y, test_labels())
+    for variant, weights in (("offsets@val", (0.0,)), ("offsets+lex@val", LEXICON_WEIGHTS)):
+        tuned = tune_class_offsets(model, val_x, val_y, embeddings=val_emb, lexicon_weights=weights)
+        result[variant] = {
+            **scores(test_y, test_labels()),
+            "tuned_on_val": tuned,
+            "val_macro_recall": model.metrics["tuning_macro_recall"],
+        }
+    sst_proba = model.probabilities(sst_x, enc(sst_x))
+    sst_score = (
+        sst_proba[:, list(classes).index("positive")]
+        - sst_proba[:, list(classes).index("negative")]
+    )
+    sst_pred = np.where(sst_score >= 0, "positive", "negative")
+    result["sst2_dev_accuracy"] = round(float(np.mean(sst_pred == np.asarray(sst_y))) * 100, 2)
+    out[name] = result
     lexicon = LexiconSentiment()
     out["lexicon_default"] = {
-        "macro_recall": mrecall(test_y, [q.label for q in lexicon.predict(test_x)]),
+        **scores(test_y, [q.label for q in lexicon.predict(test_x)]),
         "sst2_dev_accuracy": round(
             float(
                 np.mean(

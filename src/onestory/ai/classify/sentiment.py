@@ -38,6 +38,7 @@ from onestory.ai.classify._lexicon import (
 from onestory.ai.protocols import Embedder, Prediction
 
 NEGATIVE, NEUTRAL, POSITIVE = "negative", "neutral", "positive"
+LABELS = (NEGATIVE, NEUTRAL, POSITIVE)
 LEXICON_NAME = "onestory-sentiment-lexicon"
 LEXICON_VERSION = "1"
 LINEAR_NAME = "onestory-sentiment-tfidf-lr"
@@ -144,6 +145,12 @@ class LinearSentimentModel:
     name: str = LINEAR_NAME
     version: str = "unsaved"
     metrics: dict[str, Any] = field(default_factory=dict)
+    #: Added to log P(class) before the argmax (3-class models without a band); models saved
+    #: before this field existed load without it and behave as if it were empty.
+    class_offsets: dict[str, float] | None = None
+    #: Weight of the rule-based lexicon polarity in the decision: ``w * lexicon score`` is
+    #: added to log P(positive) and subtracted from log P(negative) (0 = off).
+    lexicon_weight: float = 0.0
 
     @property
     def classes(self) -> list[str]:
@@ -157,6 +164,13 @@ class LinearSentimentModel:
         )
         return proba
 
+    def decisions(self, texts: Sequence[str], proba: NDArray[np.float64]) -> NDArray[np.float64]:
+        """Per-class decision values: log P + lexicon evidence + class offsets."""
+        offsets = getattr(self, "class_offsets", None)
+        weight = getattr(self, "lexicon_weight", 0.0)
+        lexicon = lexicon_scores(texts) if weight else None
+        return decision_scores(proba, self.classes, offsets, lexicon, weight)
+
     def predict(
         self, texts: Sequence[str], embeddings: NDArray[np.float32] | None = None
     ) -> list[Prediction]:
@@ -164,10 +178,11 @@ class LinearSentimentModel:
             return []
         proba = self.probabilities(texts, embeddings)
         classes = self.classes
+        decision = self.decisions(texts, proba)
         pos = proba[:, classes.index(POSITIVE)] if POSITIVE in classes else np.zeros(len(texts))
         neg = proba[:, classes.index(NEGATIVE)] if NEGATIVE in classes else np.zeros(len(texts))
         out = []
-        for text, row, p, n in zip(texts, proba, pos, neg, strict=True):
+        for text, row, d, p, n in zip(texts, proba, decision, pos, neg, strict=True):
             score = float(p - n)
             if not text.strip():
                 out.append(_prediction(NEUTRAL, 0.0, 0.0, "empty text", self.name, self.version))
@@ -175,7 +190,7 @@ class LinearSentimentModel:
             if self.neutral_band is not None or NEUTRAL not in classes:
                 label = label_for(score, self.neutral_band or 0.0)
             else:
-                label = classes[int(row.argmax())]
+                label = classes[int(d.argmax())]
             if label in classes:
                 confidence = float(row[classes.index(label)])
             else:
@@ -184,6 +199,85 @@ class LinearSentimentModel:
             why = f"P(positive)={p:.2f}, P(negative)={n:.2f}"
             out.append(_prediction(label, score, confidence, why, self.name, self.version, extra))
         return out
+
+
+_LEXICON = LexiconSentiment()
+
+
+def lexicon_scores(texts: Sequence[str]) -> NDArray[np.float64]:
+    """The rule-based lexicon polarity of each text (0 for empty texts)."""
+    return np.array([_LEXICON.polarity(t)[0] if t.strip() else 0.0 for t in texts])
+
+
+def decision_scores(
+    proba: NDArray[np.float64],
+    classes: Sequence[str],
+    offsets: dict[str, float] | None,
+    lexicon: NDArray[np.float64] | None = None,
+    lexicon_weight: float = 0.0,
+) -> NDArray[np.float64]:
+    """log P(class) + per-class offsets (missing classes get 0) + weighted lexicon polarity."""
+    scores: NDArray[np.float64] = np.log(np.clip(proba, 1e-12, 1.0))
+    if offsets:
+        scores = scores + np.array([offsets.get(c, 0.0) for c in classes])
+    if lexicon_weight and lexicon is not None:
+        sign = np.array([1.0 if c == POSITIVE else -1.0 if c == NEGATIVE else 0.0 for c in classes])
+        scores = scores + lexicon_weight * np.outer(lexicon, sign)
+    return scores
+
+
+def macro_recall(
+    gold: Sequence[str] | NDArray[Any], predicted: Sequence[str] | NDArray[Any]
+) -> float:
+    """Mean over the gold classes of the share of their examples predicted correctly."""
+    if len(gold) != len(predicted):
+        raise ValueError("gold and predicted labels differ in length")
+    g, p = np.asarray(gold), np.asarray(predicted)
+    recalls = [float(np.mean(p[g == label] == label)) for label in np.unique(g)]
+    return float(np.mean(recalls)) if recalls else 0.0
+
+
+def tune_class_offsets(
+    model: LinearSentimentModel,
+    texts: Sequence[str],
+    labels: Sequence[str],
+    *,
+    embeddings: NDArray[np.float32] | None = None,
+    grid: Sequence[float] = tuple(np.round(np.arange(-2.0, 2.01, 0.1), 2)),
+    lexicon_weights: Sequence[float] = (0.0,),
+) -> dict[str, float]:
+    """Choose the negative/positive log-offsets (neutral fixed at 0) with the best macro-recall.
+
+    Two numbers (three with more than one ``lexicon_weights`` candidate) fitted on a small
+    labelled tuning set of the target domain by grid search, ties broken towards small
+    values; stored on the model, which then predicts with them. Needs a 3-class model and
+    tuning labels covering all three classes.
+    """
+    classes = model.classes
+    if set(classes) != {NEGATIVE, NEUTRAL, POSITIVE}:
+        raise ValueError("class offsets need a negative/neutral/positive model")
+    gold = np.asarray(labels)
+    proba = model.probabilities(texts, embeddings)
+    lexicon = lexicon_scores(texts) if any(lexicon_weights) else None
+    neg, pos = classes.index(NEGATIVE), classes.index(POSITIVE)
+    names = np.asarray(classes)
+    best: tuple[float, float, float, float, float] = (-1.0, 0.0, 0.0, 0.0, 0.0)
+    for weight in lexicon_weights:
+        base = decision_scores(proba, classes, None, lexicon, weight)
+        for a in grid:
+            for b in grid:
+                shift = np.zeros(len(classes))
+                shift[neg], shift[pos] = a, b
+                score = macro_recall(gold, names[(base + shift).argmax(axis=1)])
+                key = (score, -(abs(a) + abs(b) + abs(weight)), a, b, weight)
+                if key[:2] > best[:2]:
+                    best = key
+    offsets = {NEGATIVE: float(best[2]), NEUTRAL: 0.0, POSITIVE: float(best[3])}
+    model.class_offsets = offsets
+    model.lexicon_weight = float(best[4])
+    model.neutral_band = None
+    model.metrics["tuning_macro_recall"] = round(best[0], 4)
+    return {**offsets, "lexicon_weight": float(best[4])}
 
 
 def train_sentiment_model(

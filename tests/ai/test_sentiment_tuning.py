@@ -1,0 +1,145 @@
+"""Sentiment model: class offsets / lexicon evidence tuned on a small labelled set, data recipe."""
+
+from __future__ import annotations
+
+import json
+import pickle
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from onestory.ai.classify.defaults import (
+    SENTIMENT_SOURCES,
+    available_sentiment_sources,
+    read_abcd_statements,
+    read_nlupp_texts,
+    read_tweeteval_emotion_polarity,
+    sentiment_training_data,
+)
+from onestory.ai.classify.sentiment import (
+    decision_scores,
+    macro_recall,
+    train_sentiment_model,
+    tune_class_offsets,
+)
+
+POS = ["great service", "love it", "thank you, brilliant", "works perfectly", "so happy"]
+NEG = ["awful service", "hate it", "broken again", "terrible support", "so angry"]
+NEU = ["my order number is 5", "where is the form", "what time is it", "I live in Leeds"]
+
+
+def _model():
+    texts = (POS + NEG + NEU) * 3
+    labels = (["positive"] * 5 + ["negative"] * 5 + ["neutral"] * 4) * 3
+    return train_sentiment_model(texts, labels)
+
+
+def test_macro_recall():
+    assert macro_recall(["a", "a", "b", "b"], ["a", "b", "b", "b"]) == pytest.approx(0.75)
+    assert macro_recall(np.array(["a"]), np.array(["b"])) == 0.0
+    with pytest.raises(ValueError, match="length"):
+        macro_recall(["a"], ["a", "b"])
+
+
+def test_decision_scores_offsets_and_lexicon():
+    proba = np.array([[0.2, 0.5, 0.3]])
+    classes = ["negative", "neutral", "positive"]
+    plain = decision_scores(proba, classes, None)
+    assert plain.argmax() == 1
+    shifted = decision_scores(proba, classes, {"positive": 1.0})
+    assert shifted.argmax() == 2
+    lex = decision_scores(proba, classes, None, np.array([-1.0]), 2.0)
+    assert lex.argmax() == 0
+    assert lex[0, 1] == pytest.approx(plain[0, 1])
+
+
+def test_tuned_offsets_move_the_boundary_and_survive_pickling():
+    model = _model()
+    # A target domain where mild words count as positive: "fine"/"ok" texts labelled positive.
+    tune_x = ["it is fine", "ok thanks", "fine, ok", "the form", "order 5", "awful", "hate it"]
+    tune_y = ["positive", "positive", "positive", "neutral", "neutral", "negative", "negative"]
+    before = macro_recall(tune_y, [p.label for p in model.predict(tune_x)])
+    found = tune_class_offsets(model, tune_x, tune_y, lexicon_weights=(0.0, 1.0))
+    after = macro_recall(tune_y, [p.label for p in model.predict(tune_x)])
+    assert after >= before
+    assert set(found) == {"negative", "neutral", "positive", "lexicon_weight"}
+    assert model.metrics["tuning_macro_recall"] == pytest.approx(after, abs=1e-4)
+    clone = pickle.loads(pickle.dumps(model))
+    assert [p.label for p in clone.predict(tune_x)] == [p.label for p in model.predict(tune_x)]
+
+
+def test_models_pickled_before_the_new_fields_still_predict():
+    model = _model()
+    state = pickle.dumps(model)
+    clone = pickle.loads(state)
+    # Simulate an old pickle: the new slots were never set.
+    for name in ("class_offsets", "lexicon_weight"):
+        object.__delattr__(clone, name)
+    assert [p.label for p in clone.predict(POS + NEG)] == [
+        p.label for p in model.predict(POS + NEG)
+    ]
+
+
+def test_tuning_needs_three_classes():
+    binary = train_sentiment_model(POS + NEG, ["positive"] * 5 + ["negative"] * 5)
+    with pytest.raises(ValueError, match="negative/neutral/positive"):
+        tune_class_offsets(binary, POS, ["positive"] * 5)
+
+
+def _tiny_public_data(root: Path) -> Path:
+    (root / "sst2").mkdir(parents=True)
+    (root / "sst2" / "train_full.tsv").write_text(
+        "sentence\tlabel\na truly great film\t1\nbad\t0\nan utterly dull mess\t0\n"
+    )
+    (root / "goemotions").mkdir()
+    (root / "goemotions" / "labels.txt").write_text("joy\nanger\nneutral\n")
+    (root / "goemotions" / "train.tsv").write_text(
+        "so happy today\t0\tx1\nthis makes me mad\t1\tx2\nit is on tuesday\t2\tx3\nmixed\t0,1\tx4\n"
+    )
+    emo = root / "tweeteval" / "emotion"
+    emo.mkdir(parents=True)
+    (emo / "mapping.txt").write_text("0\tanger\n1\tjoy\n2\toptimism\n3\tsadness\n")
+    (emo / "train_text.txt").write_text("ugh @user\nyay sunshine\n")
+    (emo / "train_labels.txt").write_text("0\n1\n")
+    nlupp = root / "nlupp" / "data" / "banking"
+    nlupp.mkdir(parents=True)
+    (nlupp / "fold0.json").write_text(json.dumps([{"text": "how do I reset my pin"}]))
+    (root / "abcd").mkdir()
+    (root / "abcd" / "guidelines.json").write_text(
+        json.dumps({"f": {"a": ["Ask for the order id first. Then check the account status"]}})
+    )
+    return root
+
+
+def test_sentiment_training_data_sources(tmp_path):
+    data = _tiny_public_data(tmp_path)
+    assert read_tweeteval_emotion_polarity(data) == (
+        ["ugh @user", "yay sunshine"],
+        ["negative", "positive"],
+    )
+    assert read_nlupp_texts(data) == ["how do I reset my pin"]
+    assert read_abcd_statements(data) == [
+        "Ask for the order id first",
+        "Then check the account status",
+    ]
+    texts, labels = sentiment_training_data(data, sources=SENTIMENT_SOURCES)
+    pairs = dict(zip(texts, labels, strict=True))
+    assert pairs["a truly great film"] == "positive"
+    assert "bad" not in pairs  # shorter than min_sst2_words
+    assert pairs["it is on tuesday"] == "neutral"
+    assert "mixed" not in pairs  # GoEmotions labels of both polarities
+    assert pairs["yay sunshine"] == "positive"
+    assert pairs["how do I reset my pin"] == "neutral"
+    assert pairs["Then check the account status"] == "neutral"
+    only = sentiment_training_data(data, sources=("goemotions",))
+    assert set(only[0]) == {"so happy today", "this makes me mad", "it is on tuesday"}
+    with pytest.raises(ValueError, match="unknown sentiment sources"):
+        sentiment_training_data(data, sources=("imdb",))
+
+
+def test_available_sources(tmp_path):
+    data = _tiny_public_data(tmp_path)
+    assert available_sentiment_sources(data, SENTIMENT_SOURCES) == SENTIMENT_SOURCES
+    (data / "abcd" / "guidelines.json").unlink()
+    assert "abcd" not in available_sentiment_sources(data, SENTIMENT_SOURCES)
