@@ -2,8 +2,78 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import typer
+from rich.console import Console
+from rich.table import Table
+from sqlalchemy import func, select
+
+from onestory.channels.twilio import signature
+from onestory.channels.widget import user_hash
+from onestory.cli.common import open_store
+from onestory.config import get_settings
+from onestory.conversations.models import OutboxItem
 
 app = typer.Typer(
-    help="Channels: run the inbound SMTP server, show widget snippet.", no_args_is_help=True
+    help="Channels: widget snippet and user signing, Twilio signature check, outbox status.",
+    no_args_is_help=True,
 )
+console = Console()
+
+
+@app.command("widget-snippet")
+def widget_snippet(
+    user_id: Annotated[str | None, typer.Option(help="Sign this user id (host-site login)")] = None,
+) -> None:
+    """Print the <script> tag that embeds the chat widget on a web page."""
+    settings = get_settings()
+    base = (settings.channels.public_base_url or settings.base_url).rstrip("/")
+    attrs = ""
+    if user_id:
+        if not settings.channels.widget_secret:
+            raise typer.BadParameter("set ONESTORY_CHANNELS__WIDGET_SECRET to sign user ids")
+        digest = user_hash(settings.channels.widget_secret, user_id)
+        attrs = f' data-user-id="{user_id}" data-user-hash="{digest}"'
+    typer.echo(f'<script src="{base}/v1/widget/widget.js" defer{attrs}></script>')
+
+
+@app.command("sign-user")
+def sign_user(user_id: str) -> None:
+    """Print HMAC-SHA256(widget_secret, user_id) in hex, as a host site must compute it."""
+    secret = get_settings().channels.widget_secret
+    if not secret:
+        raise typer.BadParameter("set ONESTORY_CHANNELS__WIDGET_SECRET first")
+    typer.echo(user_hash(secret, user_id))
+
+
+@app.command("twilio-signature")
+def twilio_signature(
+    url: str,
+    param: Annotated[
+        list[str] | None, typer.Option("--param", "-p", help="name=value; repeat")
+    ] = None,
+) -> None:
+    """Compute the X-Twilio-Signature for a webhook URL and POST parameters (debugging)."""
+    token = get_settings().channels.twilio.auth_token
+    if not token:
+        raise typer.BadParameter("set ONESTORY_CHANNELS__TWILIO__AUTH_TOKEN first")
+    params = dict(p.split("=", 1) for p in param or [])
+    typer.echo(signature(token, url, params))
+
+
+@app.command("outbox")
+def outbox() -> None:
+    """Outbound delivery: how many messages are pending, sending, sent or failed."""
+    db = open_store()
+    table = Table("channel", "status", "count")
+    with db.transaction() as s:
+        rows = s.execute(
+            select(OutboxItem.channel, OutboxItem.status, func.count())
+            .group_by(OutboxItem.channel, OutboxItem.status)
+            .order_by(OutboxItem.channel, OutboxItem.status)
+        ).all()
+    for channel, status, n in rows:
+        table.add_row(channel, status, str(n))
+    console.print(table)
+    db.dispose()
