@@ -39,8 +39,9 @@ def get_root(session: Session, customer_id: str) -> Customer:
     return cust
 
 
-def profile(session: Session, cust: Customer) -> Profile:
-    ids = repo.group_ids(session, cust.id)
+def profile(session: Session, cust: Customer, ids: list[str] | None = None) -> Profile:
+    """``ids``: the customer's group (``repo.group_ids``) when the caller already has it."""
+    ids = ids if ids is not None else repo.group_ids(session, cust.id)
     counts = repo.channel_counts(session, ids)
     return Profile(
         id=cust.id,
@@ -153,7 +154,7 @@ def story(
     return StoryPage(
         customer_id=root.id,
         requested_id=customer_id,
-        profile=profile(session, root),
+        profile=profile(session, root, ids),
         items=events_out(session, rows, dict.fromkeys(ids, root.id)),
         next_cursor=encode_cursor(rows[-1].occurred_at, rows[-1].seq) if more and rows else None,
     )
