@@ -64,7 +64,8 @@ def test_hostile_100kb_inputs_finish_fast(name: str, kind: str) -> None:
     assert len(text) >= 90_000
     started = time.perf_counter()
     EXTRACTORS[name](text)
-    assert time.perf_counter() - started < 1.0, f"{name} too slow on {kind}"
+    # Guards against catastrophic regex backtracking (minutes), not speed: see bench/ai.
+    assert time.perf_counter() - started < 15.0, f"{name} too slow on {kind}"
 
 
 @pytest.mark.parametrize("name", sorted(EXTRACTORS))
