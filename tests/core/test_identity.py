@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,7 +16,14 @@ from onestory.customers.identity import (
     normalize_phone,
 )
 from onestory.events.schemas import Identifiers
-from tests.conftest import Api, event
+from tests.conftest import Api, event, make_settings, open_api
+
+
+@pytest.fixture
+def api(tmp_path: Path, database_url: str) -> Iterator[Api]:
+    """The app with AI enrichment off: these tests are about the core, and stay fast."""
+    yield from open_api(make_settings(tmp_path, database_url, ai={"enabled": False}))
+
 
 T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 

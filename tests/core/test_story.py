@@ -2,10 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
-from tests.conftest import Api, event
+import pytest
+
+from tests.conftest import Api, event, make_settings, open_api
+
+
+@pytest.fixture
+def api(tmp_path: Path, database_url: str) -> Iterator[Api]:
+    """The app with AI enrichment off: these tests are about the core, and stay fast."""
+    yield from open_api(make_settings(tmp_path, database_url, ai={"enabled": False}))
+
 
 T0 = datetime(2026, 2, 1, 8, 0, tzinfo=UTC)
 CHANNELS = ["chat", "email", "sms", "voice", "billing"]
