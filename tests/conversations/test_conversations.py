@@ -178,3 +178,42 @@ def test_unknown_conversation_and_bad_input_are_clear(api: Api) -> None:
     reader = api.new_key(["customers:read"])
     r = api.client.get("/v1/conversations", headers={"Authorization": f"Bearer {reader}"})
     assert r.status_code == 403
+
+
+def test_ai_to_human_handoff_keeps_the_thread_with_a_note(api: Api) -> None:
+    t0 = datetime.now(UTC) - timedelta(minutes=20)
+    rec = send(api, event(when=t0, payload={"text": "My invoice INV-2231 is wrong"}, key="h1"))
+    send(
+        api,
+        event(
+            "message.sent",
+            when=t0 + timedelta(minutes=1),
+            payload={"text": "I can help with invoices", "author": "ai", "author_id": "ai:nova"},
+            key="h2",
+        ),
+    )
+    api.drain()
+    conv = only_conversation(api, rec["customer_id"])
+    r = api.post(
+        f"/v1/conversations/{conv['id']}/transfer",
+        json={"to_queue": "billing", "reason": "customer asked for a human", "by": "ai:nova"},
+    )
+    assert r.status_code == 200, r.text
+    note = r.json()["notes"][-1]
+    assert note["kind"] == "ai_to_human" and note["to_queue"] == "billing"
+    assert note["known"]["invoice_number"] == "INV-2231"
+    send(
+        api,
+        event(
+            "message.sent",
+            when=t0 + timedelta(minutes=3),
+            payload={"text": "Hi, Bob here", "author": "agent", "author_id": "bob"},
+            key="h3",
+        ),
+    )
+    api.drain()
+    conv = only_conversation(api, rec["customer_id"])
+    assert [m["author"] for m in conv["messages"]] == ["customer", "ai", "agent"]
+    assert conv["assignee"] == "bob" and conv["queue"] == "billing"
+    # The first response was the AI's, a minute after the customer wrote.
+    assert conv["first_response_seconds"] == 60

@@ -340,7 +340,8 @@ class Projector:
                 why="a human agent took over from the AI agent",
                 extra={},
             )
-        if msg.author in ("agent", "ai"):
+        if msg.author in ("agent", "ai") and conv.status != "resolved":
+            # (A follow-up note after resolution does not reopen the conversation.)
             conv.waiting_since = None
             set_status(conv, "waiting_on_customer", ev.occurred_at, self.fx, f"{ev.id}:st")
 
