@@ -94,7 +94,7 @@ class Api:
     def get(self, path: str, **kw: Any) -> Any:
         return self.client.get(path, headers={**self.headers, **kw.pop("headers", {})}, **kw)
 
-    def drain(self, timeout: float = 30.0) -> None:
+    def drain(self, timeout: float = 120.0) -> None:
         self.client.portal.call(self.runtime.pipeline.drain, timeout)  # type: ignore[union-attr]
 
     def new_key(self, scopes: list[str]) -> str:

@@ -94,18 +94,17 @@ def _context(
     )
 
 
-def enrich_events(session: Session, events: list[StoredEvent], ctx: StageContext) -> None:
-    enricher: Enricher | None = ctx.services.get("enricher")
-    if enricher is None:
-        return
+def _compute(
+    session: Session, events: list[StoredEvent], enricher: Enricher
+) -> dict[str, list[InsightRow]]:
+    """Insight rows for each text-bearing event (reads the store, writes nothing)."""
     todo = [e for e in events if e.text and e.text.strip()]
     if not todo:
-        return
+        return {}
     tzs = _timezones(session, {e.customer_id for e in todo if e.customer_id})
     history = _recent_contacts(session, todo)
     default_tz = enricher.settings.default_timezone
-
-    # Intents first (the effort context depends on them), then everything else.
+    by_id = {e.id: e for e in todo}
     items = [
         EnrichItem(
             e.id,
@@ -116,22 +115,42 @@ def enrich_events(session: Session, events: list[StoredEvent], ctx: StageContext
         )
         for e in todo
     ]
-    by_id = {e.id: e for e in todo}
 
     def context_for(item: EnrichItem, intent: str | None) -> ContactContext:
+        # The effort score needs the intent (same problem?), so it is asked for per item.
         event = by_id[item.event_id]
         return _context(event, history.get(event.customer_id or "", []), intent)
 
     results = enricher.enrich(items, context_for=context_for)
+    out: dict[str, list[InsightRow]] = {}
+    for event, found in zip(todo, results, strict=True):
+        pii = _pii_row(event)
+        out[event.id] = [*found, pii] if pii is not None else list(found)
+    return out
 
+
+def prepare_enrichment(session: Session, events: list[StoredEvent], ctx: StageContext) -> None:
+    """Run the models in a read transaction, before the stage takes the write lock."""
+    enricher: Enricher | None = ctx.services.get("enricher")
+    if enricher is not None:
+        ctx.prepared["enrich"] = _compute(session, events, enricher)
+
+
+def enrich_events(session: Session, events: list[StoredEvent], ctx: StageContext) -> None:
+    """Store the insight rows (computed by the preparer, or here for any it did not see)."""
+    enricher: Enricher | None = ctx.services.get("enricher")
+    if enricher is None:
+        return
+    todo = [e for e in events if e.text and e.text.strip()]
+    if not todo:
+        return
+    computed: dict[str, list[InsightRow]] = dict(ctx.prepared.get("enrich") or {})
+    missing = [e for e in todo if e.id not in computed]
+    if missing:
+        computed.update(_compute(session, missing, enricher))
     now = ctx.clock.now()
     session.execute(delete(Insight).where(Insight.event_id.in_([e.id for e in todo])))
-    rows: list[dict[str, Any]] = []
-    for event, found in zip(todo, results, strict=True):
-        rows.extend(_insight_dict(event, r, now) for r in found)
-        pii = _pii_row(event)
-        if pii is not None:
-            rows.append(_insight_dict(event, pii, now))
+    rows = [_insight_dict(e, r, now) for e in todo for r in computed.get(e.id, [])]
     if rows:
         session.execute(insert(Insight), rows)
 

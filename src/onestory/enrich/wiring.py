@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from onestory.enrich.engine import Enricher
 from onestory.enrich.redaction import PayloadRedactor, load_or_create_key
-from onestory.enrich.stage import enrich_events
+from onestory.enrich.stage import enrich_events, prepare_enrichment
 
 if TYPE_CHECKING:
     from onestory.app_state import Runtime
@@ -27,6 +27,7 @@ def setup(runtime: Runtime) -> None:
         return
     enricher = Enricher(ai, ai.models_dir or settings.data_dir / "models")
     runtime.services["enricher"] = enricher
+    runtime.pipeline.add_preparer("enrich", prepare_enrichment)
     runtime.pipeline.add_handler("enrich", enrich_events)
 
     async def warm_up() -> None:

@@ -60,6 +60,7 @@ class Pipeline:
         self.bus = bus
         self.clock = clock
         self.handlers: dict[str, list[StageHandler]] = {s: [] for s in STAGES}
+        self.preparers: dict[str, list[StageHandler]] = {s: [] for s in STAGES}
         for stage, hs in (handlers or {}).items():
             self.handlers[stage].extend(hs)
         self.services: dict[str, Any] = services or {}
@@ -73,6 +74,14 @@ class Pipeline:
         if stage not in self.handlers:
             raise ValueError(f"unknown stage {stage!r}; stages are {STAGES}")
         self.handlers[stage].append(handler)
+
+    def add_preparer(self, stage: str, preparer: StageHandler) -> None:
+        """Register slow, read-only work (AI models) that runs in a *read* transaction before
+        the stage's write transaction; it leaves its results in ``ctx.prepared`` for the
+        handlers, so the write lock is held only while rows are written."""
+        if stage not in self.preparers:
+            raise ValueError(f"unknown stage {stage!r}; stages are {STAGES}")
+        self.preparers[stage].append(preparer)
 
     # --- feeding -------------------------------------------------------------------------
     async def publish(self, recorded: Recorded) -> None:
@@ -125,6 +134,16 @@ class Pipeline:
     def _process_tx(self, stage_index: int, seqs: Sequence[int], *, skip: bool = False) -> _Result:
         stage = STAGES[stage_index]
         last = stage_index == len(STAGES) - 1
+        ctx = StageContext(clock=self.clock, services=self.services, stage=stage)
+        if not skip and self.preparers[stage]:
+            with self.db.transaction() as rs:
+                waiting = select(PipelineJob.event_seq).where(
+                    PipelineJob.event_seq.in_(list(seqs)), PipelineJob.stage == stage_index
+                )
+                ready = _load_events(rs, list(rs.scalars(waiting)))
+                if ready:
+                    for preparer in self.preparers[stage]:
+                        preparer(rs, ready, ctx)
         with self.db.transaction(write=True) as s:
             q = select(PipelineJob.event_seq).where(
                 PipelineJob.event_seq.in_(list(seqs)), PipelineJob.stage == stage_index
@@ -134,7 +153,6 @@ class Pipeline:
             mine = list(s.scalars(q))
             if not mine:
                 return _Result([], [], Recorded())
-            ctx = StageContext(clock=self.clock, services=self.services, stage=stage)
             if not skip:
                 events = _load_events(s, mine)
                 for handler in self.handlers[stage]:

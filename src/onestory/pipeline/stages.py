@@ -43,6 +43,8 @@ class StageContext:
     stage: str
     drafts: list[EventDraft] = field(default_factory=list)
     after_commit: list[AfterCommit] = field(default_factory=list)
+    # What the stage's preparers computed outside the write transaction (by preparer name).
+    prepared: dict[str, Any] = field(default_factory=dict)
 
     def emit(self, draft: EventDraft) -> None:
         """Record a new event in this stage's transaction (give it an idempotency key so a
