@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import random
+import threading
 import time
 from typing import TYPE_CHECKING, Any
 
@@ -19,6 +20,12 @@ log = logging.getLogger(__name__)
 
 ATTEMPTS = 6
 
+# One ingest transaction at a time per process. Batches are CPU-bound Python (one GIL), so
+# this costs little throughput, and two concurrent batches sharing new identities no longer
+# collide on the unique identity keys and retry each other into a 503 (PostgreSQL) or wait
+# on the write lock (SQLite). Other processes' collisions are still handled by the retries.
+_write_lock = threading.Lock()
+
 
 def ingest_with_retry(runtime: Runtime, items: list[Any]) -> tuple[list[ItemOutcome], Recorded]:
     """Record a batch. Two API processes creating the same identity at once (PostgreSQL) makes
@@ -30,7 +37,7 @@ def ingest_with_retry(runtime: Runtime, items: list[Any]) -> tuple[list[ItemOutc
             # (or deadlock) must not retry in lockstep.
             time.sleep(random.uniform(0, 0.05 * 2**attempt))
         try:
-            with runtime.db.transaction(write=True) as session:
+            with _write_lock, runtime.db.transaction(write=True) as session:
                 return ingest(
                     session,
                     items,
