@@ -52,7 +52,8 @@ class Profile(BaseModel):
 class StoryPage(BaseModel):
     customer_id: str
     requested_id: str
-    profile: Profile
+    # The profile comes with the first page only (later pages are about events).
+    profile: Profile | None
     items: list[EventOut]
     next_cursor: str | None
 

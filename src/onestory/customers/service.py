@@ -154,7 +154,7 @@ def story(
     return StoryPage(
         customer_id=root.id,
         requested_id=customer_id,
-        profile=profile(session, root, ids),
+        profile=profile(session, root, ids) if cursor is None else None,
         items=events_out(session, rows, dict.fromkeys(ids, root.id)),
         next_cursor=encode_cursor(rows[-1].occurred_at, rows[-1].seq) if more and rows else None,
     )

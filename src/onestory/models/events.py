@@ -22,6 +22,7 @@ class Event(Base):
         UniqueConstraint("source", "idempotency_key"),
         Index("ix_events_customer_time", "customer_id", "occurred_at", "seq"),
         Index("ix_events_type_time", "type", "occurred_at"),
+        Index("ix_events_customer_channel", "customer_id", "channel"),
     )
 
     seq: Mapped[int] = mapped_column(SeqType, primary_key=True, autoincrement=True)
