@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from fastapi.concurrency import run_in_threadpool
+from sqlalchemy.exc import IntegrityError
 
 from onestory.proactive.engine import playbooks_acted
 from onestory.proactive.playbooks import sync_files
@@ -23,12 +24,20 @@ def setup(runtime: Runtime) -> None:
 
     async def load_playbooks() -> None:
         def work() -> list[str]:
-            with runtime.db.transaction(write=True) as session:
-                return sync_files(
-                    session,
-                    now=runtime.clock.now(),
-                    extra_dir=runtime.settings.proactive.playbooks_dir,
-                )
+            # An API process and a worker starting together both load the files: the one that
+            # loses the race on the primary key tries again and finds the rows there.
+            for attempt in range(3):
+                try:
+                    with runtime.db.transaction(write=True) as session:
+                        return sync_files(
+                            session,
+                            now=runtime.clock.now(),
+                            extra_dir=runtime.settings.proactive.playbooks_dir,
+                        )
+                except IntegrityError:
+                    if attempt == 2:
+                        raise
+            return []
 
         await run_in_threadpool(work)
 
