@@ -217,3 +217,18 @@ def test_ai_to_human_handoff_keeps_the_thread_with_a_note(api: Api) -> None:
     assert conv["assignee"] == "bob" and conv["queue"] == "billing"
     # The first response was the AI's, a minute after the customer wrote.
     assert conv["first_response_seconds"] == 60
+
+
+def test_a_long_thread_shows_its_newest_messages(api: Api) -> None:
+    start = datetime.now(UTC) - timedelta(hours=1)
+    for n in range(6):
+        r = api.post(
+            "/v1/events",
+            json=event(payload={"text": f"message number {n}"}, when=start + timedelta(minutes=n)),
+        )
+        assert r.status_code == 201, r.text
+    api.drain()
+    [conv] = api.get("/v1/conversations").json()["items"]
+    body = api.get(f"/v1/conversations/{conv['id']}", params={"limit": 3}).json()
+    texts = [m["text"] for m in body["messages"]]
+    assert texts == ["message number 3", "message number 4", "message number 5"]

@@ -50,14 +50,18 @@ def by_external_ids(session: Session, external_ids: Sequence[str]) -> list[Conve
 
 
 def messages_of(session: Session, conversation_id: str, limit: int) -> list[ConversationMessage]:
-    return list(
+    """The newest ``limit`` messages of a conversation, oldest first (a long thread keeps its
+    latest messages on screen)."""
+    newest = list(
         session.scalars(
             select(ConversationMessage)
             .where(ConversationMessage.conversation_id == conversation_id)
-            .order_by(ConversationMessage.occurred_at, ConversationMessage.id)
+            .order_by(ConversationMessage.occurred_at.desc(), ConversationMessage.id.desc())
             .limit(limit)
         )
     )
+    newest.reverse()
+    return newest
 
 
 def repoint_customer(session: Session, from_id: str, to_id: str) -> None:
