@@ -139,6 +139,45 @@ def demo(
     console.print(
         f"demo world recorded: {accepted} events ({rejected} rejected); the server processes them"
     )
+    users_file = create_demo_users(get_settings().data_dir)
+    if users_file is not None:
+        console.print(f"demo users (one per role) can sign in; passwords in [bold]{users_file}[/]")
+
+
+DEMO_USERS = (
+    ("amy", "agent", "Amy (agent)"),
+    ("tom", "technician", "Tom (technician)"),
+    ("bea", "backoffice", "Bea (back office)"),
+    ("sue", "supervisor", "Sue (supervisor)"),
+)
+
+
+def create_demo_users(data_dir: Path) -> Path | None:
+    """One user per role for a demo store that has none; random passwords written to
+    ``<data_dir>/demo-users.txt`` (mode 0600). Returns None when users exist already."""
+    import secrets
+
+    from onestory.users.models import User
+    from onestory.users.service import create_user
+
+    db = open_store()
+    try:
+        with db.transaction(write=True) as session:
+            if session.scalar(select(func.count()).select_from(User)):
+                return None
+            lines = []
+            for username, role, name in DEMO_USERS:
+                password = secrets.token_urlsafe(12)
+                create_user(
+                    session, username, password, role, clock=SystemClock(), display_name=name
+                )
+                lines.append(f"{username}\t{role}\t{password}")
+    finally:
+        db.dispose()
+    path = data_dir / "demo-users.txt"
+    path.write_text("username\trole\tpassword\n" + "\n".join(lines) + "\n")
+    path.chmod(0o600)
+    return path
 
 
 def _read_lines(path: Path, start: int) -> Iterator[tuple[int, Any]]:
