@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 from typing import TYPE_CHECKING
 
@@ -12,6 +10,7 @@ from fastapi.concurrency import run_in_threadpool
 from onestory.cases import service
 from onestory.events.service import Recorded, record
 from onestory.kit.clock import Clock
+from onestory.kit.periodic import Periodic
 
 if TYPE_CHECKING:
     from onestory.app_state import Runtime
@@ -33,29 +32,9 @@ async def check_promises(runtime: Runtime, *, clock: Clock | None = None) -> int
     return len(recorded.seqs)
 
 
-class PromiseChecker:
+class PromiseChecker(Periodic):
     """Runs ``check_promises`` every ``every`` seconds between the runtime's start and stop."""
 
     def __init__(self, runtime: Runtime, every: float) -> None:
+        super().__init__("promise-checker", every, lambda: check_promises(runtime))
         self.runtime = runtime
-        self.every = every
-        self._task: asyncio.Task[None] | None = None
-
-    async def start(self) -> None:
-        if self.every > 0:
-            self._task = asyncio.create_task(self._loop(), name="promise-checker")
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await self._task
-            self._task = None
-
-    async def _loop(self) -> None:
-        while True:
-            await asyncio.sleep(self.every)
-            try:
-                await check_promises(self.runtime)
-            except Exception:
-                log.exception("promise check failed")

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 from typing import TYPE_CHECKING
 
@@ -11,6 +9,7 @@ from fastapi.concurrency import run_in_threadpool
 
 from onestory.events.service import Recorded, record
 from onestory.kit.clock import Clock
+from onestory.kit.periodic import Periodic
 from onestory.proactive.engine import send_deferred
 
 if TYPE_CHECKING:
@@ -33,29 +32,9 @@ async def release_deferred(runtime: Runtime, *, clock: Clock | None = None) -> i
     return queued
 
 
-class DeferredSender:
+class DeferredSender(Periodic):
     """Runs ``release_deferred`` every ``every`` seconds between start and stop."""
 
     def __init__(self, runtime: Runtime, every: float) -> None:
+        super().__init__("proactive-deferred", every, lambda: release_deferred(runtime))
         self.runtime = runtime
-        self.every = every
-        self._task: asyncio.Task[None] | None = None
-
-    async def start(self) -> None:
-        if self.every > 0:
-            self._task = asyncio.create_task(self._loop(), name="proactive-deferred")
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await self._task
-            self._task = None
-
-    async def _loop(self) -> None:
-        while True:
-            await asyncio.sleep(self.every)
-            try:
-                await release_deferred(self.runtime)
-            except Exception:
-                log.exception("releasing deferred proactive messages failed")
