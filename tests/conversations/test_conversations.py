@@ -232,3 +232,40 @@ def test_a_long_thread_shows_its_newest_messages(api: Api) -> None:
     body = api.get(f"/v1/conversations/{conv['id']}", params={"limit": 3}).json()
     texts = [m["text"] for m in body["messages"]]
     assert texts == ["message number 3", "message number 4", "message number 5"]
+
+
+def test_older_messages_page_back_from_the_newest(api: Api) -> None:
+    # Two messages share a timestamp: the cursor must split them by id, not skip or repeat.
+    start = datetime.now(UTC) - timedelta(hours=1)
+    times = [start + timedelta(minutes=n) for n in (0, 1, 2, 2, 3, 4, 5)]
+    for n, when in enumerate(times):
+        send(api, event(payload={"text": f"message number {n}"}, when=when, key=f"page-{n}"))
+    api.drain()
+    [conv] = api.get("/v1/conversations").json()["items"]
+    first = api.get(f"/v1/conversations/{conv['id']}", params={"limit": 3}).json()
+    seen = [m["text"] for m in first["messages"]]
+    assert seen == ["message number 4", "message number 5", "message number 6"]
+    cursor = first["older_cursor"]
+    pages = 0
+    while cursor:
+        page = api.get(
+            f"/v1/conversations/{conv['id']}/messages", params={"limit": 3, "before": cursor}
+        ).json()
+        seen = [m["text"] for m in page["items"]] + seen
+        cursor = page["older_cursor"]
+        pages += 1
+    assert pages == 2
+    assert seen == [f"message number {n}" for n in range(7)]
+    # The whole thread in one page has nothing older.
+    whole = api.get(f"/v1/conversations/{conv['id']}", params={"limit": 7}).json()
+    assert whole["older_cursor"] is None and len(whole["messages"]) == 7
+
+
+def test_a_cursor_we_did_not_give_out_is_refused(api: Api) -> None:
+    send(api, event(payload={"text": "hello"}))
+    api.drain()
+    [conv] = api.get("/v1/conversations").json()["items"]
+    r = api.get(f"/v1/conversations/{conv['id']}/messages", params={"before": "not-a-cursor"})
+    assert r.status_code == 422, r.text
+    assert r.json()["errors"][0]["field"] == "before"
+    assert api.get("/v1/conversations/cnv_nope/messages").status_code == 404

@@ -6,6 +6,7 @@ from datetime import timedelta
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query
+from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from onestory.auth.service import Principal
@@ -16,10 +17,10 @@ from onestory.conversations.views import (
     conversation_channel,
     conversation_view,
     live_channels,
-    message_view,
+    message_row_view,
 )
-from onestory.customers import repository as customers_repo
 from onestory.deps import RuntimeDep, SessionDep, require
+from onestory.kit.http import ORJSONResponse
 
 router = APIRouter(tags=["conversations"])
 
@@ -106,24 +107,55 @@ def list_conversations(
     return {"items": [conversation_view(c, now) for c in rows], "total": total}
 
 
-@router.get("/conversations/{conversation_id}", summary="One conversation with its messages")
+Limit = Annotated[int, Query(ge=1, le=2000, description="how many of the newest messages")]
+Before = Annotated[
+    str | None,
+    Query(max_length=200, description="older_cursor of a previous page: messages before it"),
+]
+
+
+@router.get(
+    "/conversations/{conversation_id}",
+    summary="One conversation with its newest messages",
+    response_class=ORJSONResponse,
+)
 def get_conversation(
     conversation_id: str,
     session: SessionDep,
     runtime: RuntimeDep,
     _: Reader,
-    limit: Annotated[int, Query(ge=1, le=2000)] = 500,
-) -> dict[str, Any]:
-    conv = service.get(session, conversation_id)
-    customer = customers_repo.customers_by_id(session, [conv.customer_id]).get(conv.customer_id)
+    limit: Limit = 50,
+    before: Before = None,
+) -> Response:
+    """The conversation, its customer's name and its newest ``limit`` messages (oldest first).
+    ``older_cursor`` pages back: ``GET .../messages?before=<older_cursor>``."""
+    conv, name = repo.with_customer_name(session, conversation_id)
     out = conversation_view(conv, runtime.clock.now())
-    out["customer"] = {
-        "id": conv.customer_id,
-        "display_name": customer.display_name if customer else None,
-    }
-    out["messages"] = [message_view(m) for m in repo.messages_of(session, conv.id, limit)]
+    out["customer"] = {"id": conv.customer_id, "display_name": name}
+    rows, older = repo.message_page(session, conv.id, limit, before)
+    out["messages"] = [message_row_view(r) for r in rows]
+    out["older_cursor"] = older
     out["live_channel"] = conversation_channel(conv.id)
-    return out
+    # Already JSON-ready: skip FastAPI's per-value encoding pass over every message.
+    return ORJSONResponse(out)
+
+
+@router.get(
+    "/conversations/{conversation_id}/messages",
+    summary="A page of a conversation's messages, newest first by page",
+    response_class=ORJSONResponse,
+)
+def list_messages(
+    conversation_id: str,
+    session: SessionDep,
+    _: Reader,
+    limit: Limit = 50,
+    before: Before = None,
+) -> Response:
+    """Messages older than ``before`` (oldest first within the page), for scrolling back."""
+    conv = service.get(session, conversation_id)
+    rows, older = repo.message_page(session, conv.id, limit, before)
+    return ORJSONResponse({"items": [message_row_view(r) for r in rows], "older_cursor": older})
 
 
 @router.post("/conversations/{conversation_id}/reply", status_code=202, summary="Reply")

@@ -5,11 +5,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import Row
+
 from onestory.conversations.models import Conversation, ConversationMessage
 from onestory.live.hub import customer_channel
 
 # Every conversation change is also published here (queue views, supervisors).
 CONVERSATIONS = "conversations"
+# Hand-off notes shown with a conversation (newest last). A long thread switching channels
+# collects hundreds; every view (inbox rows, live updates) carried them all.
+NOTES_SHOWN = 20
 
 
 def conversation_channel(conversation_id: str) -> str:
@@ -28,6 +33,7 @@ def conversation_view(conv: Conversation, now: datetime | None = None) -> dict[s
     waiting = None
     if conv.waiting_since is not None and now is not None:
         waiting = max(0, int((now - conv.waiting_since).total_seconds()))
+    notes = conv.notes or []
     return {
         "id": conv.id,
         "customer_id": conv.customer_id,
@@ -48,7 +54,8 @@ def conversation_view(conv: Conversation, now: datetime | None = None) -> dict[s
         "resolution_seconds": _secs(conv.opened_at, conv.resolved_at),
         "message_count": conv.message_count,
         "facts": dict(conv.facts or {}),
-        "notes": list(conv.notes or []),
+        "notes": list(notes[-NOTES_SHOWN:]),
+        "notes_total": len(notes),
     }
 
 
@@ -72,4 +79,24 @@ def message_view(msg: ConversationMessage) -> dict[str, Any]:
         "external_id": msg.external_id,
         "meta": dict(msg.meta or {}),
         "occurred_at": msg.occurred_at.isoformat(),
+    }
+
+
+def message_row_view(row: Row[Any]) -> dict[str, Any]:
+    """``message_view`` of a row read with ``repository.MESSAGE_COLUMNS`` (same shape)."""
+    return {
+        "event_id": row.event_id,
+        "conversation_id": row.conversation_id,
+        "direction": row.direction,
+        "channel": row.channel,
+        "author": row.author,
+        "author_id": row.author_id,
+        "kind": row.kind,
+        "text": row.text,
+        "subject": row.subject,
+        "status": row.status,
+        "attachments": row.attachments or [],
+        "external_id": row.external_id,
+        "meta": row.meta or {},
+        "occurred_at": row.occurred_at.isoformat(),
     }

@@ -8,7 +8,12 @@ let conversationId = root.dataset.conversationId || null;
 const timeline = document.getElementById("timeline");
 const me = document.body.dataset.username;
 const messages = document.getElementById("messages");
+const olderButton = document.getElementById("older-messages");
 let cursor = null;
+// The conversation opens on its newest messages; older pages load on scroll to the top.
+const MESSAGE_PAGE = 50;
+let olderCursor = null;
+let loadingOlder = false;
 
 function notAvailable(node, what) {
   node.replaceChildren(el("span", { class: "muted" }, `${what} is not available on this server yet.`));
@@ -77,8 +82,9 @@ async function loadConversation() {
       conversationId = list.items[0]?.id ?? null;
     }
     if (!conversationId) { say(document.getElementById("conv-meta"), "No conversation yet."); return; }
-    const conv = await api(`/v1/conversations/${encodeURIComponent(conversationId)}`);
+    const conv = await api(`/v1/conversations/${encodeURIComponent(conversationId)}?limit=${MESSAGE_PAGE}`);
     renderConversation(conv);
+    setOlder(conv.older_cursor);
   } catch (e) {
     if (e instanceof ApiError && (e.status === 404 || e.status === 405)) notAvailable(document.getElementById("conv-meta"), "The conversations API");
     else throw e;
@@ -101,6 +107,28 @@ function renderConversation(conv) {
   select.replaceChildren(...channels.map((c) => el("option", { value: c, selected: c === conv.channel }, c)));
   messages.replaceChildren(...(conv.messages ?? []).map(messageItem));
   messages.scrollTop = messages.scrollHeight;
+}
+
+function setOlder(next) {
+  olderCursor = next ?? null;
+  olderButton.hidden = !olderCursor;
+}
+
+async function loadOlder() {
+  if (!olderCursor || loadingOlder || !conversationId) return;
+  loadingOlder = true;
+  try {
+    const q = new URLSearchParams({ limit: String(MESSAGE_PAGE), before: olderCursor });
+    const page = await api(`/v1/conversations/${encodeURIComponent(conversationId)}/messages?${q}`);
+    // Keep what the agent is looking at in place while older messages go in above it.
+    const fromBottom = messages.scrollHeight - messages.scrollTop;
+    const fresh = page.items.filter((m) => !messages.querySelector(`[data-event-id="${CSS.escape(m.event_id)}"]`));
+    messages.prepend(...fresh.map(messageItem));
+    messages.scrollTop = messages.scrollHeight - fromBottom;
+    setOlder(page.older_cursor);
+  } finally {
+    loadingOlder = false;
+  }
 }
 
 function messageItem(m) {
@@ -231,6 +259,8 @@ document.getElementById("promise-form").addEventListener("submit", async (e) => 
 });
 
 document.getElementById("more").addEventListener("click", () => loadStory(true));
+olderButton.addEventListener("click", () => loadOlder().catch(console.error));
+messages.addEventListener("scroll", () => { if (messages.scrollTop < 40) loadOlder().catch(console.error); });
 document.getElementById("show-routine").addEventListener("change", (e) => timeline.classList.toggle("show-routine", e.target.checked));
 const dueBox = document.getElementById("promise-due");
 const tomorrow = new Date(Date.now() + 86400000);
