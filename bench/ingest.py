@@ -115,6 +115,24 @@ def make_events(n: int, seed: int, tag: str) -> list[dict[str, Any]]:
     return out
 
 
+def process_tree_cpu(pid: int) -> float:
+    """CPU seconds (user + system) used so far by ``pid`` and its direct children (e.g. worker
+    processes). CPU time is far less disturbed than wall time on a shared machine."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        # After the command name: state ppid ... utime(12th) stime(13th)
+        if int(entry.name) == pid or int(fields[1]) == pid:
+            total += (int(fields[11]) + int(fields[12])) / tick
+    return total
+
+
 class Server:
     def __init__(self, env: dict[str, str], port: int, log: Path) -> None:
         self.env, self.port, self.log = env, port, log
@@ -192,6 +210,9 @@ def run(
                         errors.append(f"{r.status_code}: {r.text[:200]}")
 
     try:
+        assert server.proc is not None
+        cpu0 = process_tree_cpu(server.proc.pid)
+        client_cpu0 = time.process_time()
         t0 = time.perf_counter()
         threads = [threading.Thread(target=client) for _ in range(clients)]
         for t in threads:
@@ -199,6 +220,8 @@ def run(
         for t in threads:
             t.join()
         ingest_s = time.perf_counter() - t0
+        server_cpu = process_tree_cpu(server.proc.pid) - cpu0
+        client_cpu = time.process_time() - client_cpu0
         drain_s = None
         if workers:
             while True:
@@ -234,6 +257,9 @@ def run(
         "error_batches": len(errors),
         "ingest_seconds": round(ingest_s, 2),
         "events_per_s": round(n / ingest_s),
+        "server_cpu_ms_per_1000_events": round(server_cpu / n * 1e6, 1),
+        "client_cpu_ms_per_1000_events": round(client_cpu / n * 1e6, 1),
+        "load_average_after": [round(x, 2) for x in os.getloadavg()],
         "batch_p50_ms": round(latencies[len(latencies) // 2] * 1000, 1),
         "batch_p99_ms": round(
             latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] * 1000, 1

@@ -17,10 +17,12 @@ def identities_by_key(session: Session, keys: Iterable[str]) -> dict[str, str]:
     """Map identity key to the customer id it is attached to, for the keys that exist."""
     found: dict[str, str] = {}
     key_list = list(dict.fromkeys(keys))
+    table = table_of(Identity)
+    conn = session.connection()
     for i in range(0, len(key_list), 900):
         chunk = key_list[i : i + 900]
-        rows = session.execute(
-            select(Identity.key, Identity.customer_id).where(Identity.key.in_(chunk))
+        rows = conn.execute(
+            select(table.c.key, table.c.customer_id).where(table.c.key.in_(chunk))
         )
         found.update({k: c for k, c in rows})
     return found
@@ -35,17 +37,36 @@ def customers_by_id(session: Session, ids: Iterable[str]) -> dict[str, Customer]
     return out
 
 
+def customer_heads(
+    session: Session, ids: Iterable[str]
+) -> list[tuple[str, datetime, str | None, str | None]]:
+    """(id, created_at, merged_into, display_name) of these customers: what identity
+    resolution needs, as plain rows (no ORM objects on the ingest path)."""
+    id_list = list(dict.fromkeys(ids))
+    table = table_of(Customer)
+    cols = (table.c.id, table.c.created_at, table.c.merged_into, table.c.display_name)
+    conn = session.connection()
+    out: list[tuple[str, datetime, str | None, str | None]] = []
+    for i in range(0, len(id_list), 900):
+        rows = conn.execute(select(*cols).where(table.c.id.in_(id_list[i : i + 900])))
+        out.extend((r[0], r[1], r[2], r[3]) for r in rows)
+    return out
+
+
 def strong_identity_owners(session: Session, customer_ids: Iterable[str]) -> set[str]:
     """Which of these customers have at least one strong identity (are "known people")."""
     ids = list(set(customer_ids))
-    if not ids:
-        return set()
-    rows = session.scalars(
-        select(Identity.customer_id)
-        .where(Identity.customer_id.in_(ids), Identity.strong.is_(True))
-        .distinct()
-    )
-    return set(rows)
+    table = table_of(Identity)
+    conn = session.connection()
+    out: set[str] = set()
+    for i in range(0, len(ids), 900):
+        rows = conn.execute(
+            select(table.c.customer_id)
+            .where(table.c.customer_id.in_(ids[i : i + 900]), table.c.strong.is_(True))
+            .distinct()
+        )
+        out.update(r[0] for r in rows)
+    return out
 
 
 def group_ids(session: Session, root_id: str) -> list[str]:

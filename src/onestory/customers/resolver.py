@@ -68,15 +68,14 @@ class IdentityResolver:
         missing = {i for i in ids if i not in self._custs}
         if not missing:
             return
-        found = repo.customers_by_id(self.session, missing)
-        parents = {c.merged_into for c in found.values() if c.merged_into} - set(self._custs)
-        known = repo.strong_identity_owners(self.session, found)
-        for c in found.values():
-            self._custs[c.id] = _Cust(
-                c.id, c.created_at, c.merged_into, c.id in known, c.display_name
-            )
-        if parents - set(found):
-            self._load_customers(parents - set(found))
+        found = repo.customer_heads(self.session, missing)
+        found_ids = {cid for cid, _, _, _ in found}
+        parents = {m for _, _, m, _ in found if m} - set(self._custs)
+        known = repo.strong_identity_owners(self.session, found_ids)
+        for cid, created_at, merged_into, name in found:
+            self._custs[cid] = _Cust(cid, created_at, merged_into, cid in known, name)
+        if parents - found_ids:
+            self._load_customers(parents - found_ids)
 
     def _root(self, cid: str) -> str:
         seen = 0

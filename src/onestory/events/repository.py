@@ -21,11 +21,13 @@ def existing_by_idempotency(
     by_source: dict[str, list[str]] = {}
     for source, key in pairs:
         by_source.setdefault(source, []).append(key)
+    events = table_of(Event)
+    conn = session.connection()
     for source, keys in by_source.items():
         for i in range(0, len(keys), 900):
-            rows = session.execute(
-                select(Event.idempotency_key, Event.id, Event.customer_id).where(
-                    Event.source == source, Event.idempotency_key.in_(keys[i : i + 900])
+            rows = conn.execute(
+                select(events.c.idempotency_key, events.c.id, events.c.customer_id).where(
+                    events.c.source == source, events.c.idempotency_key.in_(keys[i : i + 900])
                 )
             )
             for found, eid, cid in rows:
@@ -40,10 +42,24 @@ def insert_events(session: Session, rows: list[dict[str, Any]]) -> list[int]:
         return []
     conn = session.connection()
     events = table_of(Event)
-    result = conn.execute(
-        events.insert().returning(events.c.seq, sort_by_parameter_order=True), rows
-    )
-    seqs = [r[0] for r in result]
+    if conn.dialect.name == "sqlite":
+        # SQLite cannot return generated keys in parameter order from one multi-row
+        # statement (SQLAlchemy would fall back to one INSERT per row): insert them all
+        # with executemany, then read the sequence numbers back by id.
+        conn.execute(events.insert(), rows)
+        seq_of: dict[str, int] = {}
+        ids = [r["id"] for r in rows]
+        for i in range(0, len(ids), 900):
+            found = conn.execute(
+                select(events.c.id, events.c.seq).where(events.c.id.in_(ids[i : i + 900]))
+            )
+            seq_of.update({eid: seq for eid, seq in found})
+        seqs = [seq_of[eid] for eid in ids]
+    else:
+        result = conn.execute(
+            events.insert().returning(events.c.seq, sort_by_parameter_order=True), rows
+        )
+        seqs = [r[0] for r in result]
     now = rows[0]["received_at"]
     conn.execute(
         table_of(PipelineJob).insert(),
