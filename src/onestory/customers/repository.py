@@ -21,9 +21,7 @@ def identities_by_key(session: Session, keys: Iterable[str]) -> dict[str, str]:
     conn = session.connection()
     for i in range(0, len(key_list), 900):
         chunk = key_list[i : i + 900]
-        rows = conn.execute(
-            select(table.c.key, table.c.customer_id).where(table.c.key.in_(chunk))
-        )
+        rows = conn.execute(select(table.c.key, table.c.customer_id).where(table.c.key.in_(chunk)))
         found.update({k: c for k, c in rows})
     return found
 

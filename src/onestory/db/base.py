@@ -3,8 +3,8 @@ SQLite in batch mode), plus the column types both dialects share."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import JSON, DateTime, MetaData, Table
