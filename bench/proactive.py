@@ -40,6 +40,8 @@ from onestory.config import Settings
 from onestory.db.migrate import upgrade
 from onestory.events.ingest import ingest_with_retry
 from onestory.models import Event
+from onestory.pipeline.runner import topic
+from onestory.pipeline.stages import STAGES
 from onestory.proactive.settings import ProactiveSettings
 
 PG_ROOT = os.environ.get("ONESTORY_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
@@ -124,12 +126,19 @@ async def run(args: argparse.Namespace, url: str, data_dir: Path) -> dict[str, A
     next_at = started
     ticks = int(args.seconds / tick)
     lag_ticks = 0
+    ingest_s = 0.0
+    backlogs: list[int] = []
     for k in range(ticks):
         batch = background(per_tick, rng)
         if k % probes_every == 0:
             batch.append(probe(k))
+        t_ingest = time.perf_counter()
         outcomes, recorded = await asyncio.to_thread(ingest_with_retry, runtime, batch)
+        ingest_s += time.perf_counter() - t_ingest
         await runtime.after_record(recorded)
+        backlog = getattr(runtime.bus, "backlog", None)
+        if backlog is not None:
+            backlogs.append(sum(backlog(topic(st)) for st in STAGES))
         sent += len(batch)
         if k % probes_every == 0:
             probe_ids.append(str(outcomes[-1].id))
@@ -158,6 +167,7 @@ async def run(args: argparse.Namespace, url: str, data_dir: Path) -> dict[str, A
             ev = ((payload or {}).get("proactive") or {}).get("evidence") or {}
             if ev.get("event_id") in probes:
                 queued[ev["event_id"]] = received
+    pipeline = runtime.pipeline
     await stop_runtime(runtime)
     lat = [(queued[i] - probes[i]).total_seconds() for i in probe_ids if i in queued]
     return {
@@ -170,6 +180,20 @@ async def run(args: argparse.Namespace, url: str, data_dir: Path) -> dict[str, A
         "drain_seconds_after_load": round(drain_s, 2),
         "probes": len(probe_ids),
         "probes_with_queued_message": len(lat),
+        "ingest_seconds": round(ingest_s, 2),
+        "bus_backlog_per_tick": {
+            "mean": round(sum(backlogs) / len(backlogs), 1) if backlogs else None,
+            "max": max(backlogs, default=None),
+        },
+        "pipeline": {
+            "fused": pipeline.fused,
+            "batch_size": pipeline.batch_size,
+            "batches": pipeline.batches,
+            "busy_seconds": round(pipeline.busy_seconds, 2),
+            "handler_seconds": {
+                k: round(v, 2) for k, v in sorted(pipeline.timings.items(), key=lambda kv: -kv[1])
+            },
+        },
         "latency_s": {
             "p50": round(pct(lat, 0.5), 3),
             "p90": round(pct(lat, 0.9), 3),

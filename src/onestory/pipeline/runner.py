@@ -1,10 +1,16 @@
 """Runs the pipeline stages over recorded events, on any ``Bus``.
 
-Every event gets a ``pipeline_jobs`` row in the transaction that records it. A stage worker
-takes event seqs from its topic, re-reads the jobs that are really at its stage (so a duplicate
-delivery is a no-op), runs its handlers and advances the jobs in one transaction, then passes
-the seqs to the next topic. A killed process therefore resumes exactly where it stopped:
-``recover()`` re-publishes every pending job from the database.
+Every event gets a ``pipeline_jobs`` row in the transaction that records it. A worker takes
+event seqs from a stage's topic, re-reads the jobs that are really pending (so a duplicate
+delivery is a no-op) and, by default, runs *every remaining stage* over the batch in one write
+transaction (``process_batch``): the stages' handlers in order, each stage's follow-up events
+recorded before the next stage runs, and the jobs deleted at the end. One write transaction per
+batch instead of one per stage is what keeps the pipeline ahead of ingest on SQLite, where every
+writer waits for the single write lock. When a batch fails it is re-run stage by stage
+(``process``: one transaction per stage, the job advanced with it, then event by event), so
+one poison event is retried and skipped as before. Either way a job's ``stage`` column moves
+only in the transaction that did the work, so a killed process resumes exactly where it
+stopped: ``recover()`` re-publishes every pending job from the database.
 """
 
 from __future__ import annotations
@@ -14,12 +20,13 @@ import contextlib
 import logging
 import os
 import socket
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import Row, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from onestory.bus.base import Bus
@@ -55,6 +62,7 @@ class Pipeline:
         handlers: dict[str, list[StageHandler]] | None = None,
         services: dict[str, Any] | None = None,
         batch_size: int = 500,
+        fused: bool = True,
     ) -> None:
         self.db = db
         self.bus = bus
@@ -69,6 +77,14 @@ class Pipeline:
         self._stopping = False
         self._consumer = f"{socket.gethostname()}-{os.getpid()}"
         self.processed = dict.fromkeys(STAGES, 0)
+        # Run every remaining stage of a batch in one write transaction (see the module doc);
+        # False: one transaction per stage, the seqs handed from topic to topic.
+        self.fused = fused
+        # Seconds spent in each handler and preparer ("stage:name"), for profiling.
+        self.timings: dict[str, float] = {}
+        # Batches run and seconds spent running them (including waits for the write lock).
+        self.batches = 0
+        self.busy_seconds = 0.0
 
     def add_handler(self, stage: str, handler: StageHandler) -> None:
         if stage not in self.handlers:
@@ -143,7 +159,7 @@ class Pipeline:
                 ready = _load_events(rs, list(rs.scalars(waiting)))
                 if ready:
                     for preparer in self.preparers[stage]:
-                        preparer(rs, ready, ctx)
+                        self._run(preparer, stage, rs, ready, ctx)
         with self.db.transaction(write=True) as s:
             q = select(PipelineJob.event_seq).where(
                 PipelineJob.event_seq.in_(list(seqs)), PipelineJob.stage == stage_index
@@ -156,7 +172,7 @@ class Pipeline:
             if not skip:
                 events = _load_events(s, mine)
                 for handler in self.handlers[stage]:
-                    handler(s, events, ctx)
+                    self._run(handler, stage, s, events, ctx)
             job_filter = PipelineJob.event_seq.in_(mine)
             if last:
                 s.execute(delete(PipelineJob).where(job_filter))
@@ -168,6 +184,109 @@ class Pipeline:
                 )
             recorded = record(s, ctx.drafts, clock=self.clock) if ctx.drafts else Recorded()
         return _Result(mine, ctx.after_commit, recorded)
+
+    def process_batch(self, seqs: Sequence[int]) -> _Result:
+        """Run every remaining stage over the given events in one write transaction; when
+        that fails, run them stage by stage (``process``), which isolates the failing event.
+        ``done`` lists the events that passed every stage."""
+        try:
+            return self._process_all_tx(seqs)
+        except Exception:
+            log.exception(
+                "pipeline batch of %d events failed; re-running it stage by stage", len(seqs)
+            )
+        return self._process_stagewise(seqs)
+
+    def _process_all_tx(self, seqs: Sequence[int]) -> _Result:
+        # Preparers (slow, read-only work) run first in a read transaction, for the events
+        # whose job waits at the preparer's stage, so the write lock is held only for writes.
+        # The event rows read there are reused (events are immutable; merges are re-read).
+        rows: dict[int, Row[Any]] = {}
+        prepared: dict[int, tuple[set[int], dict[str, Any]]] = {}
+        if any(self.preparers.values()):
+            with self.db.transaction() as rs:
+                at = self._stages_of(rs, seqs)
+                rows = _event_rows(rs, sorted(at))
+                snapshot = _stored(rs, list(rows.values()))
+                for i, stage in enumerate(STAGES):
+                    ready = [e for e in snapshot if at[e.seq] == i]
+                    if not self.preparers[stage] or not ready:
+                        continue
+                    ctx = StageContext(clock=self.clock, services=self.services, stage=stage)
+                    for preparer in self.preparers[stage]:
+                        self._run(preparer, stage, rs, ready, ctx)
+                    prepared[i] = ({e.seq for e in ready}, ctx.prepared)
+        with self.db.transaction(write=True) as s:
+            at = self._stages_of(s, seqs, lock=True)
+            if not at:
+                return _Result([], [], Recorded())
+            rows.update(_event_rows(s, [seq for seq in at if seq not in rows]))
+            events = _stored(s, [rows[seq] for seq in sorted(at)])
+            after: list[AfterCommit] = []
+            recorded = Recorded()
+            for i in range(min(at.values()), len(STAGES)):
+                stage = STAGES[i]
+                # An event runs the stages from the one its job waits at (after a crash or a
+                # stage-by-stage run, not every event of a batch starts at the first).
+                batch = [e for e in events if at[e.seq] <= i]
+                if not batch:
+                    continue
+                ctx = StageContext(clock=self.clock, services=self.services, stage=stage)
+                if self.preparers[stage]:
+                    covered, results = prepared.get(i, (set(), {}))
+                    if covered == {e.seq for e in batch}:
+                        ctx.prepared = results
+                    else:
+                        # Events that reached this stage in this transaction: prepare them here.
+                        for preparer in self.preparers[stage]:
+                            self._run(preparer, stage, s, batch, ctx)
+                for handler in self.handlers[stage]:
+                    self._run(handler, stage, s, batch, ctx)
+                if ctx.drafts:
+                    # Recorded before the next stage runs, as when each stage committed alone.
+                    recorded.extend(record(s, ctx.drafts, clock=self.clock))
+                after.extend(ctx.after_commit)
+            s.execute(delete(PipelineJob).where(PipelineJob.event_seq.in_(list(at))))
+        return _Result(sorted(at), after, recorded)
+
+    def _process_stagewise(self, seqs: Sequence[int]) -> _Result:
+        with self.db.transaction() as rs:
+            at = self._stages_of(rs, seqs)
+        total = _Result([], [], Recorded())
+        carried: list[int] = []
+        for i in range(min(at.values(), default=len(STAGES)), len(STAGES)):
+            batch = sorted({*carried, *(seq for seq, st in at.items() if st == i)})
+            if not batch:
+                continue
+            r = self.process(i, batch)
+            carried = r.done
+            total.after_commit.extend(r.after_commit)
+            total.recorded.extend(r.recorded)
+        total.done = carried
+        return total
+
+    def _stages_of(self, s: Session, seqs: Sequence[int], *, lock: bool = False) -> dict[int, int]:
+        q = select(PipelineJob.event_seq, PipelineJob.stage).where(
+            PipelineJob.event_seq.in_(list(seqs))
+        )
+        if lock and not self.db.is_sqlite:
+            q = q.with_for_update(skip_locked=True)
+        return {seq: stage for seq, stage in s.execute(q)}
+
+    def _run(
+        self,
+        fn: StageHandler,
+        stage: str,
+        session: Session,
+        events: list[StoredEvent],
+        ctx: StageContext,
+    ) -> None:
+        started = time.perf_counter()
+        try:
+            fn(session, events, ctx)
+        finally:
+            name = f"{stage}:{getattr(fn, '__qualname__', type(fn).__name__)}"
+            self.timings[name] = self.timings.get(name, 0.0) + time.perf_counter() - started
 
     def _record_failure(self, stage_index: int, seq: int) -> None:
         log.exception("stage %s failed on event seq %s", STAGES[stage_index], seq)
@@ -194,8 +313,14 @@ class Pipeline:
             if not deliveries:
                 continue
             seqs = sorted({int(d.body) for d in deliveries})
-            result = await asyncio.to_thread(self.process, stage_index, seqs)
-            if stage_index + 1 < len(STAGES) and result.done:
+            started = time.perf_counter()
+            if self.fused:
+                result = await asyncio.to_thread(self.process_batch, seqs)
+            else:
+                result = await asyncio.to_thread(self.process, stage_index, seqs)
+            self.batches += 1
+            self.busy_seconds += time.perf_counter() - started
+            if not self.fused and stage_index + 1 < len(STAGES) and result.done:
                 await self.bus.publish(
                     topic(STAGES[stage_index + 1]), [str(s) for s in result.done]
                 )
@@ -250,10 +375,31 @@ class Pipeline:
             await asyncio.sleep(0.02)
 
 
-def _load_events(session: Session, seqs: list[int]) -> list[StoredEvent]:
-    rows = list(
-        session.execute(select(Event).where(Event.seq.in_(seqs)).order_by(Event.seq)).scalars()
-    )
+_EVENT_COLUMNS = (
+    Event.seq,
+    Event.id,
+    Event.type,
+    Event.source,
+    Event.channel,
+    Event.occurred_at,
+    Event.received_at,
+    Event.customer_id,
+    Event.payload,
+    Event.text,
+)
+
+
+def _event_rows(session: Session, seqs: list[int]) -> dict[int, Row[Any]]:
+    """The columns stage handlers see (plain rows: no ORM identity map, no identifiers)."""
+    if not seqs:
+        return {}
+    stmt = select(*_EVENT_COLUMNS).where(Event.seq.in_(seqs)).order_by(Event.seq)
+    return {row.seq: row for row in session.execute(stmt)}
+
+
+def _stored(session: Session, rows: list[Row[Any]]) -> list[StoredEvent]:
+    """Stored events with ``customer_id`` mapped to the current survivor of any merge (read
+    in ``session``, so a merge committed since the rows were read is seen)."""
     cids = {r.customer_id for r in rows if r.customer_id}
     roots: dict[str, str] = {}
     if cids:
@@ -276,3 +422,7 @@ def _load_events(session: Session, seqs: list[int]) -> list[StoredEvent]:
         )
         for r in rows
     ]
+
+
+def _load_events(session: Session, seqs: list[int]) -> list[StoredEvent]:
+    return _stored(session, list(_event_rows(session, seqs).values()))
