@@ -221,3 +221,110 @@ def test_recover_republishes_pending_jobs_to_their_stage(runtime: Runtime) -> No
     assert {str(s) for s in seqs[2:]} <= set(published["pipeline.enrich"])
     assert {str(s) for s in seqs[:2]} <= set(published["pipeline.project"])
     assert not {str(s) for s in seqs[:2]} & set(published["pipeline.enrich"])
+
+
+def _emit_followups(session: Session, events: list[StoredEvent], ctx: StageContext) -> None:
+    from onestory.events.service import EventDraft
+
+    for e in events:
+        if e.type == "message.received":
+            ctx.emit(
+                EventDraft(
+                    "note.followed",
+                    e.customer_id,
+                    {"of": e.id},
+                    datetime.now(UTC),
+                    idempotency_key=f"follow:{e.id}",
+                )
+            )
+
+
+def _followups(rt: Runtime) -> int:
+    with rt.db.transaction() as s:
+        return int(
+            s.scalar(select(func.count()).select_from(Event).where(Event.type == "note.followed"))
+            or 0
+        )
+
+
+def test_a_batch_passes_every_stage_in_one_go(runtime: Runtime) -> None:
+    seen = {stage: Seen() for stage in STAGES}
+    for stage, handler in seen.items():
+        runtime.pipeline.add_handler(stage, handler)
+    runtime.pipeline.add_handler("project", _emit_followups)
+    visible: list[int] = []
+
+    def sees_followups(session: Session, events: list[StoredEvent], ctx: StageContext) -> None:
+        # What an earlier stage emitted is recorded before the next stage runs.
+        visible.append(
+            int(
+                session.scalar(
+                    select(func.count()).select_from(Event).where(Event.type == "note.followed")
+                )
+                or 0
+            )
+        )
+
+    runtime.pipeline.add_handler("detect", sees_followups)
+    seqs = record(runtime, 6).seqs
+    result = runtime.pipeline.process_batch(seqs)
+    assert sorted(result.done) == sorted(seqs)
+    for stage in STAGES:
+        assert seen[stage].calls == Counter(dict.fromkeys(seqs, 1)), stage
+    assert visible == [6]
+    # The follow-ups wait at the first stage; the batch's own jobs are gone.
+    assert set(jobs(runtime)) == set(result.recorded.seqs)
+    assert {j[0] for j in jobs(runtime).values()} == {0}
+    assert runtime.pipeline.process_batch(seqs).done == []  # a duplicate delivery
+    pending = result.recorded.seqs
+    while pending:  # follow-ups of follow-ups (the domains' own stage events)
+        pending = runtime.pipeline.process_batch(pending).recorded.seqs
+    assert jobs(runtime) == {}
+    assert _followups(runtime) == 6
+
+
+def test_a_batch_resumes_each_event_at_its_own_stage(runtime: Runtime) -> None:
+    seen = {stage: Seen() for stage in STAGES}
+    for stage, handler in seen.items():
+        runtime.pipeline.add_handler(stage, handler)
+    seqs = record(runtime, 5).seqs
+    runtime.pipeline.process(0, seqs[:2])
+    runtime.pipeline.process(1, seqs[:2])  # as if a crash came after two stage commits
+    assert sorted(runtime.pipeline.process_batch(seqs).done) == sorted(seqs)
+    for stage in STAGES:
+        assert seen[stage].calls == Counter(dict.fromkeys(seqs, 1)), stage
+    assert not set(jobs(runtime)) & set(seqs)
+
+
+def test_a_failing_batch_commits_nothing_then_runs_stage_by_stage(runtime: Runtime) -> None:
+    def picky(session: Session, events: list[StoredEvent], ctx: StageContext) -> None:
+        if any("poison" in (e.text or "") for e in events):
+            raise RuntimeError("cannot act on this")
+
+    runtime.pipeline.add_handler("project", _emit_followups)
+    runtime.pipeline.add_handler("act", picky)
+    good = record(runtime, 3).seqs
+    (bad,) = record(runtime, 1, text_="poison", prefix="x").seqs
+    result = runtime.pipeline.process_batch([*good, bad])
+    # The one-transaction run failed at "act" and was rolled back; the stage-by-stage re-run
+    # finished the good events and stopped the poison one at "act", with the error.
+    assert sorted(result.done) == sorted(good)
+    state = jobs(runtime)
+    assert state[bad] == (STAGES.index("act"), 1, "stage act failed")
+    assert not set(state) & set(good)
+    # Follow-ups emitted by the project stage: once per event, the rolled-back run left none.
+    assert _followups(runtime) == 4
+
+
+def test_stage_by_stage_workers_still_drain(quiet_settings: Settings) -> None:
+    for api in open_api(quiet_settings):
+        api.runtime.pipeline.fused = False
+        seen = {stage: Seen() for stage in STAGES}
+        for stage, handler in seen.items():
+            api.runtime.pipeline.add_handler(stage, handler)
+        r = api.post("/v1/events/batch", json=[event(key=f"s{i}") for i in range(12)])
+        assert r.status_code == 200
+        api.drain()
+        for stage in STAGES:
+            assert len(seen[stage].calls) >= 12, stage
+            assert set(seen[stage].calls.values()) == {1}, stage
