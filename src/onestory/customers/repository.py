@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import and_, bindparam, case, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from onestory.db.base import Base, table_of
+from onestory.db.base import Base, sqlite_timestamp, table_of
+from onestory.db.bulk import insert_many
 from onestory.models import Customer, CustomerMerge, Event, Identity
 
 
@@ -35,19 +37,35 @@ def customers_by_id(session: Session, ids: Iterable[str]) -> dict[str, Customer]
     return out
 
 
-def customer_heads(
-    session: Session, ids: Iterable[str]
-) -> list[tuple[str, datetime, str | None, str | None]]:
-    """(id, created_at, merged_into, display_name) of these customers: what identity
-    resolution needs, as plain rows (no ORM objects on the ingest path)."""
+@dataclass(slots=True)
+class CustomerHead:
+    """What identity resolution and the seen-window update need of a customer."""
+
+    id: str
+    created_at: datetime
+    merged_into: str | None
+    display_name: str | None
+    first_seen: datetime | None = None
+    last_seen: datetime | None = None
+
+
+def customer_heads(session: Session, ids: Iterable[str]) -> list[CustomerHead]:
+    """These customers as plain rows (no ORM objects on the ingest path)."""
     id_list = list(dict.fromkeys(ids))
     table = table_of(Customer)
-    cols = (table.c.id, table.c.created_at, table.c.merged_into, table.c.display_name)
+    cols = (
+        table.c.id,
+        table.c.created_at,
+        table.c.merged_into,
+        table.c.display_name,
+        table.c.first_seen,
+        table.c.last_seen,
+    )
     conn = session.connection()
-    out: list[tuple[str, datetime, str | None, str | None]] = []
+    out: list[CustomerHead] = []
     for i in range(0, len(id_list), 900):
         rows = conn.execute(select(*cols).where(table.c.id.in_(id_list[i : i + 900])))
-        out.extend((r[0], r[1], r[2], r[3]) for r in rows)
+        out.extend(CustomerHead(*r) for r in rows)
     return out
 
 
@@ -101,10 +119,40 @@ def repoint_merged_children(session: Session, from_id: str, to_id: str) -> list[
     return children
 
 
-def touch_seen(session: Session, spans: dict[str, tuple[datetime, datetime]]) -> None:
-    """Widen customers' first/last seen to include the given (first, last) per customer."""
+def touch_seen(
+    session: Session,
+    spans: dict[str, tuple[datetime, datetime]],
+    known: dict[str, tuple[datetime | None, datetime | None]] | None = None,
+) -> None:
+    """Widen customers' first/last seen to include the given (first, last) per customer.
+
+    ``known`` holds the current (first, last) of customers read in this same write
+    transaction. On SQLite, where a write transaction excludes every other writer, those
+    windows are widened in Python and only the rows that change are written; elsewhere (and
+    for customers not in ``known``) the database compares, so concurrent writers never
+    narrow each other's window.
+    """
     if not spans:
         return
+    if known is not None and session.get_bind().dialect.name == "sqlite":
+        changed: list[tuple[str | None, str | None, str]] = []
+        rest: dict[str, tuple[datetime, datetime]] = {}
+        for cid, (f, la) in spans.items():
+            if cid not in known:
+                rest[cid] = (f, la)
+                continue
+            cur_f, cur_l = known[cid]
+            new_f = f if cur_f is None or f < cur_f else cur_f
+            new_l = la if cur_l is None or la > cur_l else cur_l
+            if new_f != cur_f or new_l != cur_l:
+                changed.append((sqlite_timestamp(new_f), sqlite_timestamp(new_l), cid))
+        if changed:
+            session.connection().exec_driver_sql(
+                "UPDATE customers SET first_seen = ?, last_seen = ? WHERE id = ?", changed
+            )
+        spans = rest
+        if not spans:
+            return
     # Id order: two concurrent batches touching the same customers lock them in one order.
     params = [{"cid": cid, "first": f, "last": la} for cid, (f, la) in sorted(spans.items())]
     table = table_of(Customer)
@@ -178,5 +226,4 @@ def search_customers(session: Session, *, keys: list[str], text: str, limit: int
 
 
 def insert_rows(session: Session, model: type[Base], rows: list[dict[str, Any]]) -> None:
-    if rows:
-        session.connection().execute(table_of(model).insert(), rows)
+    insert_many(session.connection(), table_of(model), rows)

@@ -35,6 +35,8 @@ class _Cust:
     display_name: str | None
     new: bool = False
     name_dirty: bool = False
+    first_seen: datetime | None = None
+    last_seen: datetime | None = None
 
 
 @dataclass
@@ -69,11 +71,19 @@ class IdentityResolver:
         if not missing:
             return
         found = repo.customer_heads(self.session, missing)
-        found_ids = {cid for cid, _, _, _ in found}
-        parents = {m for _, _, m, _ in found if m} - set(self._custs)
+        found_ids = {h.id for h in found}
+        parents = {h.merged_into for h in found if h.merged_into} - set(self._custs)
         known = repo.strong_identity_owners(self.session, found_ids)
-        for cid, created_at, merged_into, name in found:
-            self._custs[cid] = _Cust(cid, created_at, merged_into, cid in known, name)
+        for h in found:
+            self._custs[h.id] = _Cust(
+                h.id,
+                h.created_at,
+                h.merged_into,
+                h.id in known,
+                h.display_name,
+                first_seen=h.first_seen,
+                last_seen=h.last_seen,
+            )
         if parents - found_ids:
             self._load_customers(parents - found_ids)
 
@@ -254,3 +264,7 @@ class IdentityResolver:
 
     def root_of(self, customer_id: str) -> str:
         return self._root(customer_id)
+
+    def seen_windows(self) -> dict[str, tuple[datetime | None, datetime | None]]:
+        """(first seen, last seen) of every customer read or created here, as stored."""
+        return {c.id: (c.first_seen, c.last_seen) for c in self._custs.values()}

@@ -59,7 +59,7 @@ class UTCDateTime(TypeDecorator[datetime]):
     def bind_processor(self, dialect: Dialect) -> Callable[[Any], Any] | None:
         if dialect.name != "sqlite":
             return super().bind_processor(dialect)
-        return _sqlite_bind
+        return sqlite_timestamp
 
     def result_processor(self, dialect: Dialect, coltype: Any) -> Callable[[Any], Any] | None:
         if dialect.name != "sqlite":
@@ -67,7 +67,7 @@ class UTCDateTime(TypeDecorator[datetime]):
         return _sqlite_result
 
 
-def _sqlite_bind(value: datetime | None) -> str | None:
+def sqlite_timestamp(value: datetime | None) -> str | None:
     if value is None:
         return None
     if value.tzinfo is not UTC:

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from onestory.events.service import ItemOutcome, Recorded, ingest
+from onestory.events.service import ItemOutcome, Prepared, Recorded, prepare, record_prepared
 from onestory.kit.errors import Unavailable
 
 if TYPE_CHECKING:
@@ -28,8 +28,22 @@ _write_lock = threading.Lock()
 
 
 def ingest_with_retry(runtime: Runtime, items: list[Any]) -> tuple[list[ItemOutcome], Recorded]:
-    """Record a batch. Two API processes creating the same identity at once (PostgreSQL) makes
-    one transaction fail on a unique constraint; it is retried and then sees the other's rows."""
+    """Record a batch: validate and redact it first (no lock held), then record it in one write
+    transaction. Two API processes creating the same identity at once (PostgreSQL) makes one
+    transaction fail on a unique constraint; it is retried and then sees the other's rows."""
+    prepared = prepare(
+        items,
+        settings=runtime.settings.ingest,
+        now=runtime.clock.now(),
+        payload_filter=runtime.services.get("payload_filter"),
+    )
+    return record_with_retry(runtime, prepared)
+
+
+def record_with_retry(
+    runtime: Runtime, prepared: list[Prepared | ItemOutcome]
+) -> tuple[list[ItemOutcome], Recorded]:
+    """Record a prepared batch (see `prepare`), retrying a transaction lost to a race."""
     last: Exception | None = None
     for attempt in range(ATTEMPTS):
         if attempt:
@@ -38,13 +52,7 @@ def ingest_with_retry(runtime: Runtime, items: list[Any]) -> tuple[list[ItemOutc
             time.sleep(random.uniform(0, 0.05 * 2**attempt))
         try:
             with _write_lock, runtime.db.transaction(write=True) as session:
-                return ingest(
-                    session,
-                    items,
-                    settings=runtime.settings.ingest,
-                    clock=runtime.clock,
-                    payload_filter=runtime.services.get("payload_filter"),
-                )
+                return record_prepared(session, prepared, now=runtime.clock.now())
         except (IntegrityError, OperationalError) as exc:
             log.warning(
                 "ingest transaction failed (%s: %s); retrying",

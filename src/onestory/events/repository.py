@@ -6,10 +6,11 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, or_, select, text
+from sqlalchemy import ColumnElement, Connection, and_, func, or_, select, text
 from sqlalchemy.orm import Session
 
 from onestory.db.base import table_of
+from onestory.db.bulk import insert_many
 from onestory.models import Event, Insight, PipelineJob
 
 
@@ -44,28 +45,53 @@ def insert_events(session: Session, rows: list[dict[str, Any]]) -> list[int]:
     events = table_of(Event)
     if conn.dialect.name == "sqlite":
         # SQLite cannot return generated keys in parameter order from one multi-row
-        # statement (SQLAlchemy would fall back to one INSERT per row): insert them all
-        # with executemany, then read the sequence numbers back by id.
-        conn.execute(events.insert(), rows)
-        seq_of: dict[str, int] = {}
-        ids = [r["id"] for r in rows]
-        for i in range(0, len(ids), 900):
-            found = conn.execute(
-                select(events.c.id, events.c.seq).where(events.c.id.in_(ids[i : i + 900]))
-            )
-            seq_of.update({eid: seq for eid, seq in found})
-        seqs = [seq_of[eid] for eid in ids]
+        # statement (SQLAlchemy would fall back to one INSERT per row). Inside one write
+        # transaction nothing else inserts, so one executemany numbers the rows
+        # consecutively (rowid = largest + 1): read the last number, check the first.
+        insert_many(conn, events, rows)
+        last = conn.exec_driver_sql("SELECT last_insert_rowid()").scalar_one()
+        first = conn.exec_driver_sql(
+            "SELECT seq FROM events WHERE id = ?", (rows[0]["id"],)
+        ).scalar_one()
+        params: tuple[int, ...]
+        if last - first + 1 == len(rows):
+            seqs = list(range(first, last + 1))
+            where, params = "seq BETWEEN ? AND ?", (first, last)
+        else:  # not expected; read every number back rather than guess
+            seqs = _seqs_by_id(conn, [r["id"] for r in rows])
+            where, params = f"seq IN ({','.join('?' * len(seqs))})", tuple(seqs)
+        # Full-text index: one statement for the batch (migration 0007 replaced the per-row
+        # trigger, which cost three times as much), in this transaction, so search is as
+        # fresh as the story.
+        conn.exec_driver_sql(
+            "INSERT INTO events_fts(rowid, text) SELECT seq, text FROM events "
+            f"WHERE {where} AND text IS NOT NULL",
+            params,
+        )
     else:
         result = conn.execute(
             events.insert().returning(events.c.seq, sort_by_parameter_order=True), rows
         )
         seqs = [r[0] for r in result]
     now = rows[0]["received_at"]
-    conn.execute(
-        table_of(PipelineJob).insert(),
+    insert_many(
+        conn,
+        table_of(PipelineJob),
         [{"event_seq": s, "stage": 0, "attempts": 0, "updated_at": now} for s in seqs],
     )
     return seqs
+
+
+def _seqs_by_id(conn: Connection, ids: list[str]) -> list[int]:
+    seq_of: dict[str, int] = {}
+    for i in range(0, len(ids), 900):
+        chunk = ids[i : i + 900]
+        found = conn.exec_driver_sql(
+            f"SELECT id, seq FROM events WHERE id IN ({','.join('?' * len(chunk))})",
+            tuple(chunk),
+        )
+        seq_of.update({eid: seq for eid, seq in found})
+    return [seq_of[eid] for eid in ids]
 
 
 def story_page(

@@ -65,12 +65,25 @@ class Recorded:
         self.rows.extend(other.rows)
 
 
-@dataclass
-class _Valid:
+@dataclass(slots=True)
+class Prepared:
+    """A valid event with everything worked out that needs no database: the identity keys,
+    the (redacted) payload, its text and the new event's id. Plain fields, so a batch can be
+    prepared in another process and sent back cheaply."""
+
     index: int
-    event: EventIn
+    id: str
+    type: str
+    source: str
+    channel: str | None
+    occurred_at: datetime
+    idempotency_key: str | None
+    customer_id: str | None  # an explicit OneStory id; checked when recorded
+    name: str | None
     keys: list[IdentityKey]
+    identifiers: dict[str, Any]
     payload: dict[str, Any]
+    text: str | None
 
 
 def _pydantic_errors(exc: ValidationError, prefix: str = "") -> list[dict[str, Any]]:
@@ -84,8 +97,13 @@ def _pydantic_errors(exc: ValidationError, prefix: str = "") -> list[dict[str, A
 
 
 def validate_item(
-    raw: Any, index: int, *, settings: IngestSettings, now: datetime
-) -> _Valid | ItemOutcome:
+    raw: Any,
+    index: int,
+    *,
+    settings: IngestSettings,
+    now: datetime,
+    payload_filter: PayloadFilter | None = None,
+) -> Prepared | ItemOutcome:
     """Validate one raw (parsed JSON) item; return it ready to record or a 4xx outcome."""
     if not isinstance(raw, dict):
         return ItemOutcome(
@@ -138,7 +156,38 @@ def validate_item(
         )
     if errors:
         return ItemOutcome(index, 422, errors=errors)
-    return _Valid(index, event, keys, payload)
+    if payload_filter is not None:
+        payload = payload_filter(event.type, payload)
+    return Prepared(
+        index=index,
+        id=new_id("evt"),
+        type=event.type,
+        source=event.source,
+        channel=event.channel.value if event.channel else None,
+        occurred_at=event.occurred_at,
+        idempotency_key=event.idempotency_key,
+        customer_id=event.customer.customer_id,
+        name=event.customer.name,
+        keys=keys,
+        identifiers=event.customer.model_dump(exclude_defaults=True),
+        payload=payload,
+        text=extract_text(payload),
+    )
+
+
+def prepare(
+    raw_items: Sequence[Any],
+    *,
+    settings: IngestSettings,
+    now: datetime,
+    payload_filter: PayloadFilter | None = None,
+) -> list[Prepared | ItemOutcome]:
+    """Everything about a batch that needs no database (validation, identity keys, redaction),
+    so it can run outside the write transaction, or in another process."""
+    return [
+        validate_item(raw, i, settings=settings, now=now, payload_filter=payload_filter)
+        for i, raw in enumerate(raw_items)
+    ]
 
 
 def ingest(
@@ -151,30 +200,36 @@ def ingest(
 ) -> tuple[list[ItemOutcome], Recorded]:
     """Validate, de-duplicate, resolve and record a batch. Invalid items are reported, the
     valid ones stored: one bad event never costs the others."""
-    now = clock.now()
-    outcomes: list[ItemOutcome | None] = [None] * len(raw_items)
-    valid: list[_Valid] = []
-    for i, raw in enumerate(raw_items):
-        checked = validate_item(raw, i, settings=settings, now=now)
-        if isinstance(checked, ItemOutcome):
-            outcomes[i] = checked
-        else:
-            valid.append(checked)
+    items = prepare(raw_items, settings=settings, now=clock.now(), payload_filter=payload_filter)
+    return record_prepared(session, items, now=clock.now())
 
-    pairs = {(v.event.source, v.event.idempotency_key) for v in valid if v.event.idempotency_key}
+
+def record_prepared(
+    session: Session, items: Sequence[Prepared | ItemOutcome], *, now: datetime
+) -> tuple[list[ItemOutcome], Recorded]:
+    """De-duplicate, resolve identities and record a prepared batch in the caller's write
+    transaction. ``items`` is what `prepare` returned; its outcomes are passed through."""
+    outcomes: list[ItemOutcome | None] = [None] * len(items)
+    valid: list[Prepared] = []
+    for i, item in enumerate(items):
+        if isinstance(item, ItemOutcome):
+            outcomes[i] = item
+        else:
+            valid.append(item)
+
+    pairs = {(v.source, v.idempotency_key) for v in valid if v.idempotency_key}
     existing = repo.existing_by_idempotency(session, pairs) if pairs else {}
 
     resolver = IdentityResolver(session, now)
     resolver.prefetch(
         {k.key for v in valid for k in v.keys},
-        {v.event.customer.customer_id for v in valid if v.event.customer.customer_id},
+        {v.customer_id for v in valid if v.customer_id},
     )
 
     rows: list[dict[str, Any]] = []
     seen_in_batch: dict[tuple[str, str], int] = {}
     for v in valid:
-        ev = v.event
-        pair = (ev.source, ev.idempotency_key) if ev.idempotency_key else None
+        pair = (v.source, v.idempotency_key) if v.idempotency_key else None
         if pair and pair in existing:
             eid, cid = existing[pair]
             root = resolver.root_of(cid) if cid else None
@@ -185,37 +240,34 @@ def ingest(
             assert first is not None
             outcomes[v.index] = ItemOutcome(v.index, 200, first.id, first.customer_id, True)
             continue
-        explicit = ev.customer.customer_id
-        if explicit and not resolver.exists(explicit):
+        if v.customer_id and not resolver.exists(v.customer_id):
             outcomes[v.index] = ItemOutcome(
                 v.index, 422, errors=[field_error("customer.customer_id", "no such customer")]
             )
             continue
-        eid = new_id("evt")
         cid = resolver.resolve(
             v.keys,
-            customer_id=explicit,
-            name=ev.customer.name,
-            event_id=eid,
-            occurred_at=ev.occurred_at,
+            customer_id=v.customer_id,
+            name=v.name,
+            event_id=v.id,
+            occurred_at=v.occurred_at,
         )
-        payload = payload_filter(ev.type, v.payload) if payload_filter else v.payload
         rows.append(
             {
-                "id": eid,
-                "type": ev.type,
-                "source": ev.source,
-                "channel": ev.channel.value if ev.channel else None,
-                "occurred_at": ev.occurred_at,
+                "id": v.id,
+                "type": v.type,
+                "source": v.source,
+                "channel": v.channel,
+                "occurred_at": v.occurred_at,
                 "received_at": now,
                 "customer_id": cid,
-                "idempotency_key": ev.idempotency_key,
-                "identifiers": ev.customer.model_dump(exclude_defaults=True),
-                "payload": payload,
-                "text": extract_text(payload),
+                "idempotency_key": v.idempotency_key,
+                "identifiers": v.identifiers,
+                "payload": v.payload,
+                "text": v.text,
             }
         )
-        outcomes[v.index] = ItemOutcome(v.index, 201, eid, cid)
+        outcomes[v.index] = ItemOutcome(v.index, 201, v.id, cid)
         if pair:
             seen_in_batch[pair] = v.index
     resolver.flush()
@@ -262,7 +314,7 @@ def _touch_seen(session: Session, rows: list[dict[str, Any]], resolver: Identity
             spans[root] = (min(f, t), max(la, t))
         else:
             spans[root] = (t, t)
-    customers_repo.touch_seen(session, spans)
+    customers_repo.touch_seen(session, spans, resolver.seen_windows())
 
 
 def _draft_row(draft: EventDraft, now: datetime) -> dict[str, Any]:
