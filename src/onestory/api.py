@@ -12,6 +12,7 @@ from onestory.enrich.endpoints import router as enrich_router
 from onestory.events.endpoints import router as events_router
 from onestory.live.endpoints import router as live_router
 from onestory.proactive.endpoints import router as proactive_router
+from onestory.users.endpoints import router as users_router
 
 router = APIRouter(prefix="/v1")
 router.include_router(events_router)
@@ -22,3 +23,4 @@ router.include_router(conversations_router)
 router.include_router(channels_router)
 router.include_router(cases_router)
 router.include_router(proactive_router)
+router.include_router(users_router)

@@ -48,6 +48,13 @@ class LiveServer:
         res.raise_for_status()
         return res
 
+    def put(self, path: str) -> httpx.Response:
+        res = httpx.put(
+            self.url + path, headers={"Authorization": f"Bearer {self.key}"}, timeout=60
+        )
+        res.raise_for_status()
+        return res
+
     def get(self, path: str, **params: Any) -> Any:
         res = httpx.get(
             self.url + path,

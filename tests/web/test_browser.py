@@ -7,7 +7,9 @@ directory, there too: that is how docs/screenshots/ is refreshed).
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -63,6 +65,16 @@ class Shots:
             page.screenshot(path=str(d / f"{name}.png"), full_page=False)
 
 
+def wait_for_conversations(server: LiveServer, count: int, **filters: Any) -> list[Any]:
+    deadline = time.monotonic() + 180
+    while time.monotonic() < deadline:
+        items: list[Any] = server.get("/v1/conversations", **filters)["items"]
+        if len(items) >= count:
+            return items
+        time.sleep(0.3)
+    raise AssertionError("the pipeline did not open the conversations within 180 s")
+
+
 def sign_in(page: Any, base: str, username: str) -> None:
     page.goto(base + "/login")
     page.get_by_label("Username").fill(username)
@@ -77,6 +89,7 @@ def test_agent_and_technician_day(server: LiveServer, browser: Any, tmp_path: Pa
     server.add_user("amy", "agent", PASSWORD)
     server.add_user("tom", "technician", PASSWORD)
     server.add_user("sue", "supervisor", PASSWORD)
+    server.put("/v1/queues/billing/members/amy")  # the queue Ada is handed off to below
     server.post(
         "/v1/events",
         event(
@@ -94,6 +107,10 @@ def test_agent_and_technician_day(server: LiveServer, browser: Any, tmp_path: Pa
             payload={"amount": 42.5, "currency": "GBP", "reason": "card expired"},
         ),
     )
+
+    # The pipeline opens Ada's conversation; on a busy machine the first AI model load can
+    # take longer than a page assertion waits, so wait for it here (a hang guard only).
+    wait_for_conversations(server, 1)
 
     ctx = browser.new_context(viewport={"width": 1440, "height": 900})
     page = ctx.new_page()
@@ -143,6 +160,17 @@ def test_agent_and_technician_day(server: LiveServer, browser: Any, tmp_path: Pa
     expect(page.locator("#conv-meta")).to_contain_text("queue billing")
     expect(page.locator("#conv-note")).to_contain_text("refund for the outage")
 
+    # Amy works the billing queue: the inbox's "My queues" tab now lists Ada's conversation.
+    page.get_by_role("link", name="Inbox").click()
+    page.get_by_label("My queues").check()
+    expect(page.locator("#inbox-note")).to_contain_text("your queues: billing")
+    expect(page.locator("#inbox tbody tr")).to_have_count(1)
+    expect(page.locator("#inbox tbody tr").first).to_contain_text("Ada Lovelace")
+    expect(page.locator("#inbox tbody tr").first).to_contain_text("billing")
+    shots(page, "inbox-my-queues")
+    page.locator("#inbox tbody tr").first.get_by_role("link").click()
+    expect(page.locator("#cust-name")).to_have_text("Ada Lovelace")
+
     # Promise a visit, as work for the field team.
     page.get_by_role("textbox", name="New promise").fill("Technician visit to replace the router")
     page.get_by_label("Kind").select_option("visit")
@@ -187,3 +215,58 @@ def test_agent_and_technician_day(server: LiveServer, browser: Any, tmp_path: Pa
 def _customer(server: LiveServer) -> str:
     found = server.get("/v1/customers", q="ada@example.com")["items"]
     return str(found[0]["id"])
+
+
+def test_a_long_conversation_opens_on_its_newest_messages_and_scrolls_back(
+    server: LiveServer, browser: Any, tmp_path: Path
+) -> None:
+    from playwright.sync_api import expect
+
+    server.add_user("amy", "agent", PASSWORD)
+    start = datetime.now(UTC) - timedelta(hours=2)
+    server.post(
+        "/v1/events/batch",
+        {
+            "events": [
+                event(
+                    email="lin@example.com",
+                    name="Lin Long",
+                    when=start + timedelta(minutes=n),
+                    key=f"long-{n}",
+                    payload={"text": f"long thread line {n:02d}"},
+                )
+                for n in range(60)
+            ]
+        },
+    )
+    customer = server.get("/v1/customers", q="lin@example.com")["items"][0]["id"]
+    deadline = time.monotonic() + 180  # a hang guard: the pipeline projects the 60 messages
+    conv: dict[str, Any] = {}
+    while time.monotonic() < deadline:
+        items = server.get("/v1/conversations", customer_id=customer)["items"]
+        if items and items[0]["message_count"] == 60:
+            conv = items[0]
+            break
+        time.sleep(0.5)
+    assert conv, "the pipeline did not project the 60 messages in time"
+
+    ctx = browser.new_context(viewport={"width": 1440, "height": 900})
+    page = ctx.new_page()
+    page.set_default_timeout(15_000)
+    sign_in(page, server.url, "amy")
+    expect(page).to_have_url(server.url + "/desktop")
+    page.goto(f"{server.url}/customers/{customer}?conversation={conv['id']}")
+    messages = page.locator("#messages li")
+    # The newest 50 first, the newest at the bottom; the oldest ten wait behind a scroll.
+    expect(messages).to_have_count(50)
+    expect(messages.last).to_contain_text("long thread line 59")
+    expect(messages.first).to_contain_text("long thread line 10")
+    expect(page.locator("#older-messages")).to_be_visible()
+    page.locator("#messages").evaluate("n => { n.scrollTop = 0; }")
+    expect(messages).to_have_count(60)
+    expect(messages.first).to_contain_text("long thread line 00")
+    expect(page.locator("#older-messages")).to_be_hidden()
+    # Scrolling back kept the agent's place: the message that was on top is still in view.
+    expect(page.locator("#messages li", has_text="long thread line 10")).to_be_in_viewport()
+    Shots(tmp_path)(page, "conversation-scrolled-back")
+    ctx.close()

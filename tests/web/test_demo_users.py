@@ -6,8 +6,11 @@ from pathlib import Path
 
 import pytest
 
+from onestory.cli.common import open_store
 from onestory.cli.core import create_demo_users
 from onestory.config import get_settings
+from onestory.users.queues import queues_of
+from onestory.users.service import get_by_username
 
 
 def test_demo_users_are_created_once_with_their_passwords(
@@ -23,5 +26,11 @@ def test_demo_users_are_created_once_with_their_passwords(
         assert all(len(r[2]) >= 12 for r in rows)
         assert path.stat().st_mode & 0o077 == 0
         assert create_demo_users(tmp_path / "var") is None  # never twice
+        # The agent and the supervisor work queues, so "My queues" is not empty in the demo.
+        db = open_store()
+        with db.transaction() as s:
+            amy = get_by_username(s, "amy")
+            assert queues_of(s, amy.id) == ["billing", "general"]
+        db.dispose()
     finally:
         get_settings.cache_clear()

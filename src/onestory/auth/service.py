@@ -24,6 +24,7 @@ SCOPES: dict[str, str] = {
     "cases:write": "create and update cases, tasks and promises",
     "playbooks:write": "manage playbooks",
     "dashboard:read": "read the supervisor dashboard's KPIs",
+    "queues:write": "add users to and remove them from conversation queues",
     "admin": "everything, including key management",
 }
 

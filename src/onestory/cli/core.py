@@ -150,6 +150,8 @@ DEMO_USERS = (
     ("bea", "backoffice", "Bea (back office)"),
     ("sue", "supervisor", "Sue (supervisor)"),
 )
+# The queues demo users work ("general" is where new conversations land).
+DEMO_QUEUES = {"amy": ("general", "billing"), "sue": ("general", "billing", "field")}
 
 
 def create_demo_users(data_dir: Path) -> Path | None:
@@ -158,6 +160,7 @@ def create_demo_users(data_dir: Path) -> Path | None:
     import secrets
 
     from onestory.users.models import User
+    from onestory.users.queues import add_member
     from onestory.users.service import create_user
 
     db = open_store()
@@ -171,6 +174,8 @@ def create_demo_users(data_dir: Path) -> Path | None:
                 create_user(
                     session, username, password, role, clock=SystemClock(), display_name=name
                 )
+                for queue in DEMO_QUEUES.get(username, ()):
+                    add_member(session, username, queue, by="demo", clock=SystemClock())
                 lines.append(f"{username}\t{role}\t{password}")
     finally:
         db.dispose()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Annotated
 
 import typer
@@ -10,10 +12,19 @@ from rich.table import Table
 
 from onestory.cli.common import open_store
 from onestory.kit.clock import SystemClock
-from onestory.users import service
+from onestory.kit.errors import OneStoryError
+from onestory.users import queues, service
 from onestory.users.models import User
 
-app = typer.Typer(help="Users of the web UI: create, list, disable.", no_args_is_help=True)
+app = typer.Typer(
+    help="Users of the web UI: create, list, disable; their conversation queues.",
+    no_args_is_help=True,
+)
+queues_app = typer.Typer(
+    help="Queue membership: the conversations of a user's queues fill their 'My queues' inbox.",
+    no_args_is_help=True,
+)
+app.add_typer(queues_app, name="queues")
 console = Console()
 
 
@@ -48,7 +59,7 @@ def create(
 def list_() -> None:
     """List users (never their password hashes)."""
     db = open_store()
-    table = Table("id", "username", "name", "role", "created", "last sign-in", "disabled")
+    table = Table("id", "username", "name", "role", "queues", "created", "last sign-in", "disabled")
 
     def when(u: User) -> tuple[str, str, str]:
         return (
@@ -59,7 +70,8 @@ def list_() -> None:
 
     with db.transaction(write=True) as session:
         for u in service.list_users(session):
-            table.add_row(u.id, u.username, u.display_name, u.role, *when(u))
+            member_of = ", ".join(queues.queues_of(session, u.id))
+            table.add_row(u.id, u.username, u.display_name, u.role, member_of, *when(u))
     console.print(table)
 
 
@@ -70,3 +82,58 @@ def disable(username: str) -> None:
     with db.transaction(write=True) as session:
         service.disable_user(session, username, clock=SystemClock())
     console.print(f"disabled {username}")
+
+
+@contextmanager
+def _refused() -> Iterator[None]:
+    """A refused change (unknown user, not a member, ...) is one red line, exit code 1."""
+    try:
+        yield
+    except OneStoryError as exc:
+        console.print(f"[red]{exc.detail}[/]")
+        raise typer.Exit(1) from exc
+
+
+@queues_app.command("add")
+def queues_add(
+    username: str,
+    queue_names: Annotated[list[str], typer.Argument(metavar="QUEUE...", help="Queue names")],
+) -> None:
+    """Add a user to one or more queues (adding twice changes nothing)."""
+    db = open_store()
+    with _refused(), db.transaction(write=True) as session:
+        added = [
+            queues.add_member(session, username, q, by="cli", clock=SystemClock())
+            for q in queue_names
+        ]
+    for row, created in added:
+        console.print(f"{username} {'added to' if created else 'already in'} {row.queue}")
+
+
+@queues_app.command("remove")
+def queues_remove(
+    username: str,
+    queue_names: Annotated[list[str], typer.Argument(metavar="QUEUE...", help="Queue names")],
+) -> None:
+    """Remove a user from one or more queues."""
+    db = open_store()
+    with _refused(), db.transaction(write=True) as session:
+        for q in queue_names:
+            queues.remove_member(session, username, q)
+    console.print(f"{username} removed from {', '.join(queue_names)}")
+
+
+@queues_app.command("list")
+def queues_list(
+    queue: Annotated[str | None, typer.Option(help="Only this queue")] = None,
+    username: Annotated[str | None, typer.Option(help="Only this user")] = None,
+) -> None:
+    """Who works which queue."""
+    db = open_store()
+    table = Table("queue", "username", "name", "role", "added", "by")
+    with _refused(), db.transaction() as session:
+        for m in queues.memberships(session, queue=queue, username=username):
+            who = m.username + (" (disabled)" if m.disabled else "")
+            added = m.added_at.isoformat(timespec="seconds")
+            table.add_row(m.queue, who, m.display_name, m.role, added, m.added_by)
+    console.print(table)

@@ -21,6 +21,7 @@ from onestory.conversations.views import (
 )
 from onestory.deps import RuntimeDep, SessionDep, require
 from onestory.kit.http import ORJSONResponse
+from onestory.users import queues
 
 router = APIRouter(tags=["conversations"])
 
@@ -66,15 +67,20 @@ class TypingIn(BaseModel):
     name: str | None = Field(default=None, max_length=200)
 
 
-@router.get("/conversations", summary="List and filter conversations")
+@router.get(
+    "/conversations", summary="List and filter conversations", response_class=ORJSONResponse
+)
 def list_conversations(
     session: SessionDep,
     runtime: RuntimeDep,
-    _: Reader,
+    who: Reader,
     status: Annotated[
         str | None, Query(description="open, waiting_on_customer, waiting_on_us, resolved, active")
     ] = None,
     queue: str | None = None,
+    in_my_queues: Annotated[
+        bool, Query(description="only the queues the signed-in user is a member of")
+    ] = False,
     assignee: Annotated[str | None, Query(description='"none" for unassigned')] = None,
     channel: str | None = None,
     customer_id: str | None = None,
@@ -84,11 +90,14 @@ def list_conversations(
     sort: Literal["recent", "waiting"] = "recent",
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Annotated[int, Query(ge=0)] = 0,
-) -> dict[str, Any]:
+) -> Response:
     now = runtime.clock.now()
+    # A user's queues; an API key is no member of any, so it sees none of them.
+    mine = queues.queues_of(session, who.id) if in_my_queues else None
     q = repo.list_query(
         status=status,
         queue=queue,
+        queues=mine,
         assignee=assignee,
         channel=channel,
         customer_id=customer_id,
@@ -104,7 +113,10 @@ def list_conversations(
     else:
         q = q.order_by(Conversation.last_message_at.desc().nulls_last(), Conversation.id)
     rows = session.scalars(q.limit(limit).offset(offset)).all()
-    return {"items": [conversation_view(c, now) for c in rows], "total": total}
+    out: dict[str, Any] = {"items": [conversation_view(c, now) for c in rows], "total": total}
+    if mine is not None:
+        out["my_queues"] = mine
+    return ORJSONResponse(out)
 
 
 Limit = Annotated[int, Query(ge=1, le=2000, description="how many of the newest messages")]

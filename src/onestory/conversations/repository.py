@@ -155,8 +155,12 @@ def list_query(
     channel: str | None,
     customer_id: str | None,
     waiting_before: datetime | None,
+    queues: Sequence[str] | None = None,
 ) -> Select[Conversation]:
+    """``queues``: only conversations in one of them (an empty list matches nothing)."""
     q = select(Conversation)
+    if queues is not None:
+        q = q.where(Conversation.queue.in_(list(queues)))
     if status == "active":
         q = q.where(Conversation.status.in_(OPEN_STATUSES))
     elif status:

@@ -42,3 +42,17 @@ class UserSession(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class QueueMember(Base):
+    """A user's membership of a work queue: the conversations routed to that queue show up
+    in the user's "my queues" inbox. Queues are named by the conversations that use them
+    (``conversations.queue``); there is no separate queue table to keep in step."""
+
+    __tablename__ = "queue_members"
+
+    user_id: Mapped[str] = mapped_column(String(40), ForeignKey("users.id"), primary_key=True)
+    queue: Mapped[str] = mapped_column(String(100), primary_key=True, index=True)
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Who added the member (a username, an API key's name, or "cli").
+    added_by: Mapped[str] = mapped_column(String(200))

@@ -43,6 +43,7 @@ ROLE_SCOPES: dict[str, frozenset[str]] = {
             "cases:read",
             "cases:write",
             "dashboard:read",
+            "queues:write",
         }
     ),
     "admin": frozenset({"admin"}),

@@ -12,6 +12,7 @@ async function load() {
   const scope = scopeOf();
   if (scope === "mine") q.set("assignee", me);
   if (scope === "unassigned") q.set("assignee", "none");
+  if (scope === "queues") q.set("in_my_queues", "true");
   const queue = document.getElementById("queue-filter").value.trim();
   if (queue) q.set("queue", queue);
   q.set("status", document.getElementById("status-filter").value || "active");
@@ -19,7 +20,13 @@ async function load() {
     const data = await api(`/v1/conversations?${q}`);
     const items = data.items;
     const known = await customerNames(items.map((c) => c.customer_id));
-    say(note, items.length ? `${data.total} conversation${data.total === 1 ? "" : "s"}` : "Nothing waiting. New conversations appear here as they arrive.");
+    let summary = items.length ? `${data.total} conversation${data.total === 1 ? "" : "s"}` : "Nothing waiting. New conversations appear here as they arrive.";
+    if (data.my_queues) {
+      summary = data.my_queues.length
+        ? `${summary} · your queues: ${data.my_queues.join(", ")}`
+        : "You are not a member of any queue yet; a supervisor can add you.";
+    }
+    say(note, summary);
     body.replaceChildren(...items.map((c) => row(c, known)));
   } catch (e) {
     if (e instanceof ApiError && (e.status === 404 || e.status === 405)) say(note, "The conversations API is not available on this server yet.");
