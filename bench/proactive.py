@@ -3,7 +3,7 @@
 Run from the repository root::
 
     .venv/bin/python bench/proactive.py [--rate 2000] [--seconds 20] [--probes-per-second 10]
-                                        [--store sqlite|postgres]
+                                        [--store sqlite|postgres] [--batch-size 500]
 
 Builds the embedded default in this process (a fresh SQLite file, in-memory bus, pipeline
 workers in-process, every domain wired exactly as ``onestory serve`` does), then every 100 ms
@@ -36,7 +36,7 @@ from typing import Any
 from sqlalchemy import create_engine, select, text
 
 from onestory.app_state import build_runtime, start_runtime, stop_runtime
-from onestory.config import Settings
+from onestory.config import PipelineSettings, Settings
 from onestory.db.migrate import upgrade
 from onestory.events.ingest import ingest_with_retry
 from onestory.models import Event
@@ -106,6 +106,7 @@ async def run(args: argparse.Namespace, url: str, data_dir: Path) -> dict[str, A
         data_dir=data_dir,
         database_url=url,
         env="production",
+        pipeline=PipelineSettings(batch_size=args.batch_size),
         proactive=ProactiveSettings(
             quiet_start="00:00", quiet_end="00:00", promise_check_seconds=0
         ),
@@ -209,6 +210,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     ap.add_argument("--seconds", type=float, default=20)
     ap.add_argument("--probes-per-second", type=float, default=10)
     ap.add_argument("--store", choices=["sqlite", "postgres"], default="sqlite")
+    ap.add_argument(
+        "--batch-size", type=int, default=PipelineSettings().batch_size, help="pipeline batch"
+    )
     args = ap.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
         schema = None

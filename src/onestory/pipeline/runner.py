@@ -22,7 +22,7 @@ import os
 import socket
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Any
 
@@ -202,12 +202,14 @@ class Pipeline:
         # whose job waits at the preparer's stage, so the write lock is held only for writes.
         # The event rows read there are reused (events are immutable; merges are re-read).
         rows: dict[int, Row[Any]] = {}
+        known: dict[int, StoredEvent] = {}
         prepared: dict[int, tuple[set[int], dict[str, Any]]] = {}
         if any(self.preparers.values()):
             with self.db.transaction() as rs:
                 at = self._stages_of(rs, seqs)
                 rows = _event_rows(rs, sorted(at))
                 snapshot = _stored(rs, list(rows.values()))
+                known = {e.seq: e for e in snapshot}
                 for i, stage in enumerate(STAGES):
                     ready = [e for e in snapshot if at[e.seq] == i]
                     if not self.preparers[stage] or not ready:
@@ -221,7 +223,7 @@ class Pipeline:
             if not at:
                 return _Result([], [], Recorded())
             rows.update(_event_rows(s, [seq for seq in at if seq not in rows]))
-            events = _stored(s, [rows[seq] for seq in sorted(at)])
+            events = _stored(s, [rows[seq] for seq in sorted(at)], known)
             after: list[AfterCommit] = []
             recorded = Recorded()
             for i in range(min(at.values()), len(STAGES)):
@@ -266,12 +268,20 @@ class Pipeline:
         return total
 
     def _stages_of(self, s: Session, seqs: Sequence[int], *, lock: bool = False) -> dict[int, int]:
-        q = select(PipelineJob.event_seq, PipelineJob.stage).where(
-            PipelineJob.event_seq.in_(list(seqs))
-        )
+        wanted = set(seqs)
         if lock and not self.db.is_sqlite:
-            q = q.with_for_update(skip_locked=True)
-        return {seq: stage for seq, stage in s.execute(q)}
+            # Row locks: exactly our jobs (a range would lock, and so hide from the worker
+            # that has them, jobs of another batch).
+            q = (
+                select(PipelineJob.event_seq, PipelineJob.stage)
+                .where(PipelineJob.event_seq.in_(sorted(wanted)))
+                .with_for_update(skip_locked=True)
+            )
+        else:
+            q = select(PipelineJob.event_seq, PipelineJob.stage).where(
+                _seqs_clause(PipelineJob.event_seq, wanted)
+            )
+        return {seq: stage for seq, stage in s.execute(q) if seq in wanted}
 
     def _run(
         self,
@@ -393,13 +403,27 @@ def _event_rows(session: Session, seqs: list[int]) -> dict[int, Row[Any]]:
     """The columns stage handlers see (plain rows: no ORM identity map, no identifiers)."""
     if not seqs:
         return {}
-    stmt = select(*_EVENT_COLUMNS).where(Event.seq.in_(seqs)).order_by(Event.seq)
-    return {row.seq: row for row in session.execute(stmt)}
+    wanted = set(seqs)
+    stmt = select(*_EVENT_COLUMNS).where(_seqs_clause(Event.seq, wanted)).order_by(Event.seq)
+    return {row.seq: row for row in session.execute(stmt) if row.seq in wanted}
 
 
-def _stored(session: Session, rows: list[Row[Any]]) -> list[StoredEvent]:
+def _seqs_clause(column: Any, seqs: set[int]) -> Any:
+    """``column IN seqs``, or a range the caller filters when the seqs are (nearly) contiguous,
+    as a batch taken from the bus usually is: a long IN list costs more to build and bind than
+    the few extra rows a range reads."""
+    lo, hi = min(seqs), max(seqs)
+    if hi - lo < 2 * len(seqs):
+        return column.between(lo, hi)
+    return column.in_(sorted(seqs))
+
+
+def _stored(
+    session: Session, rows: list[Row[Any]], known: dict[int, StoredEvent] | None = None
+) -> list[StoredEvent]:
     """Stored events with ``customer_id`` mapped to the current survivor of any merge (read
-    in ``session``, so a merge committed since the rows were read is seen)."""
+    in ``session``, so a merge committed since the rows were read is seen). ``known`` events
+    (built from the same rows earlier) are reused when their survivor has not changed."""
     cids = {r.customer_id for r in rows if r.customer_id}
     roots: dict[str, str] = {}
     if cids:
@@ -407,21 +431,28 @@ def _stored(session: Session, rows: list[Row[Any]]) -> list[StoredEvent]:
             select(Customer.id, Customer.merged_into).where(Customer.id.in_(cids))
         ):
             roots[cid] = merged_into or cid
-    return [
-        StoredEvent(
-            seq=r.seq,
-            id=r.id,
-            type=r.type,
-            source=r.source,
-            channel=r.channel,
-            occurred_at=r.occurred_at,
-            received_at=r.received_at,
-            customer_id=roots.get(r.customer_id, r.customer_id) if r.customer_id else None,
-            payload=r.payload,
-            text=r.text,
+    out: list[StoredEvent] = []
+    for r in rows:
+        root: str | None = roots.get(r.customer_id, r.customer_id) if r.customer_id else None
+        seen = known.get(r.seq) if known else None
+        if seen is not None:
+            out.append(seen if seen.customer_id == root else replace(seen, customer_id=root))
+            continue
+        out.append(
+            StoredEvent(
+                seq=r.seq,
+                id=r.id,
+                type=r.type,
+                source=r.source,
+                channel=r.channel,
+                occurred_at=r.occurred_at,
+                received_at=r.received_at,
+                customer_id=root,
+                payload=r.payload,
+                text=r.text,
+            )
         )
-        for r in rows
-    ]
+    return out
 
 
 def _load_events(session: Session, seqs: list[int]) -> list[StoredEvent]:

@@ -352,7 +352,7 @@ def _metric_history(
 
 def signals_detected(session: Session, events: list[StoredEvent], ctx: StageContext) -> None:
     """Detect stage handler: record each new signal occurrence and its story event."""
-    relevant = [e for e in events if e.customer_id and e.type in _TYPES]
+    relevant = [e for e in events if e.customer_id and e.type in _TYPES and _can_raise(e)]
     if not relevant:
         return
     settings = ctx.services["settings"].proactive
@@ -410,6 +410,14 @@ def signals_detected(session: Session, events: list[StoredEvent], ctx: StageCont
             )
         )
     session.flush()
+
+
+def _can_raise(e: StoredEvent) -> bool:
+    # Most app sessions have no errors, and no errors cannot be a spike: skip their baseline.
+    if e.type == "app.session":
+        errors = e.payload.get("errors")
+        return isinstance(errors, int | float) and errors > 0
+    return True
 
 
 _TYPES = (
