@@ -14,6 +14,7 @@ from onestory.bus.redis import RedisBus
 from onestory.config import Settings
 from onestory.db import Database, create_database
 from onestory.events.service import Recorded
+from onestory.kit import gctune
 from onestory.kit.clock import Clock, SystemClock
 from onestory.live.hub import ALL, LiveHub, MemoryHub, RedisHub, customer_channel
 from onestory.pipeline.runner import Pipeline
@@ -86,6 +87,7 @@ async def start_runtime(runtime: Runtime, *, workers: bool) -> None:
         await hook()
     if workers:
         await runtime.pipeline.start()
+    await gctune.freeze_after_start(runtime)
 
 
 async def stop_runtime(runtime: Runtime) -> None:

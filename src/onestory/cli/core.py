@@ -22,6 +22,7 @@ from onestory.auth import service as auth_service
 from onestory.cli.common import open_store, setup_logging
 from onestory.config import get_settings
 from onestory.events.ingest import ingest_with_retry
+from onestory.kit import gctune
 from onestory.kit.clock import SystemClock
 from onestory.models import ApiKey, Event
 
@@ -53,6 +54,7 @@ def serve(
 ) -> None:
     """Serve the API, live updates and the web UI (with the pipeline workers in-process)."""
     setup_logging()
+    gctune.enable()
     settings = get_settings()
     console.print(
         f"OneStory is serving at [bold]http://{host}:{port}/[/]  (API docs: http://{host}:{port}/docs)"
@@ -71,6 +73,7 @@ def serve(
 def worker() -> None:
     """Run the pipeline stage workers without the API (scale-out: ONESTORY_BUS=redis)."""
     setup_logging()
+    gctune.enable()
     settings = get_settings()
 
     async def main() -> None:
@@ -88,6 +91,7 @@ def worker() -> None:
 def _record_all(
     events: Iterator[dict[str, Any]], total: int, label: str, batch: int = 1000
 ) -> tuple[int, int]:
+    gctune.enable()
     settings = get_settings()
     runtime = build_runtime(settings)
     accepted = rejected = 0
