@@ -3,7 +3,7 @@ events (the page itself and every JSON call its script makes on load), signed in
 
 Run from the repository root::
 
-    .venv/bin/python bench/ui.py [--events 1000] [--rounds 200] [--database-url URL]
+    .venv/bin/python bench/ui.py [--events 1000] [--rounds 200] [--database-url URL] [--gc default]
 
 Seeds one customer with ``--events`` story events (a third of them chat messages, the rest
 billing, orders and field events) through the real ingestion API, waits for the whole pipeline
@@ -36,6 +36,7 @@ from fastapi.testclient import TestClient
 from onestory.app import create_app
 from onestory.auth.service import create_key
 from onestory.config import Settings
+from onestory.kit import gctune
 from onestory.kit.clock import SystemClock
 from onestory.users import service
 
@@ -132,7 +133,16 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=1000)
     parser.add_argument("--rounds", type=int, default=200)
     parser.add_argument("--database-url", default="")
+    parser.add_argument(
+        "--gc",
+        choices=["serve", "default"],
+        default="serve",
+        help="serve: the garbage-collector settings `onestory serve` applies (kit/gctune); "
+        "default: CPython's defaults",
+    )
     args = parser.parse_args()
+    if args.gc == "serve":
+        gctune.enable()
 
     tmp = Path(tempfile.mkdtemp(prefix="onestory-bench-ui-"))
     url = args.database_url or f"sqlite:///{tmp / 'bench.db'}"
@@ -212,6 +222,7 @@ def main() -> None:
         "conversation_messages": message_count if conv_id else 0,
         "seed_and_pipeline_seconds": round(seeded_s, 1),
         "rounds": args.rounds,
+        "gc_settings": args.gc,
         "load_average_1m": round(os.getloadavg()[0], 2),
         "requests": {name: percentiles(v) for name, v in timings.items()},
         "client_round_trip": {name: percentiles(v) for name, v in round_trips.items()},
