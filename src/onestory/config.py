@@ -42,6 +42,11 @@ class IngestSettings(BaseModel):
     # Events may claim to happen a little in the future (clock skew), not more.
     max_future_skew_seconds: int = 300
     default_phone_region: str = "GB"
+    # Worker processes that validate and redact large batches while the API process records
+    # others (events/parallel.py). None: one on a machine with two or more CPUs; 0: none.
+    prepare_processes: int | None = Field(default=None, ge=0, le=32)
+    # Bodies at least this large go to a worker; smaller ones are prepared in-process.
+    prepare_min_bytes: int = Field(default=64 * 1024, ge=0)
 
 
 class Settings(BaseSettings):

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from onestory.cases import wiring as cases
 from onestory.conversations import wiring as conversations
 from onestory.enrich import wiring as enrich
+from onestory.events import parallel
 from onestory.live import tasks as live_tasks
 from onestory.proactive import wiring as proactive
 from onestory.web import wiring as web
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
 
 def setup(runtime: Runtime) -> None:
     enrich.setup(runtime)
+    parallel.setup(runtime)
     conversations.setup(runtime)
     cases.setup(runtime)
     proactive.setup(runtime)

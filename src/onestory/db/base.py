@@ -68,16 +68,14 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 
 def sqlite_timestamp(value: datetime | None) -> str | None:
+    """A timestamp as SQLAlchemy writes SQLite DATETIME: naive UTC, always with microseconds."""
     if value is None:
         return None
     if value.tzinfo is not UTC:
         if value.tzinfo is None:
             raise ValueError("naive datetime given to a UTCDateTime column")
         value = value.astimezone(UTC)
-    return (
-        f"{value.year:04d}-{value.month:02d}-{value.day:02d} "
-        f"{value.hour:02d}:{value.minute:02d}:{value.second:02d}.{value.microsecond:06d}"
-    )
+    return value.replace(tzinfo=None).isoformat(" ", "microseconds")
 
 
 def _sqlite_result(value: str | None) -> datetime | None:

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from functools import lru_cache
+from itertools import repeat
 from typing import Any
 
-from sqlalchemy import Boolean, Connection, Table
+from sqlalchemy import Connection, Table
 from sqlalchemy.types import JSON
 
 from onestory.db.base import UTCDateTime, sqlite_timestamp
@@ -22,31 +23,23 @@ from onestory.kit.jsonutil import dumps
 Convert = Callable[[Any], Any]
 
 
-def _as_int(value: Any) -> Any:
-    return None if value is None else int(value)
-
-
-def _identity(value: Any) -> Any:
-    return value
-
-
-def _converter(column_type: Any) -> Convert:
+def _converter(column_type: Any) -> Convert | None:
+    """How a value of this column type is written on SQLite (None: as it is; the driver
+    writes booleans as 0/1 itself)."""
     if isinstance(column_type, UTCDateTime):
         return sqlite_timestamp
     if isinstance(column_type, JSON):
         return dumps
-    if isinstance(column_type, Boolean):
-        return _as_int
-    return _identity
+    return None
 
 
 @lru_cache(maxsize=64)
 def _plan(
     table: Table, keys: tuple[str, ...]
-) -> tuple[str, tuple[tuple[str, Convert], ...], tuple[Any, ...]] | None:
-    """The INSERT statement, per-key converters and the constant defaults of the columns the
-    rows leave out; None when a left-out column has a Python-side default that is not a
-    constant (the caller then lets SQLAlchemy compute it)."""
+) -> tuple[str, tuple[tuple[int, Convert], ...], tuple[Any, ...]] | None:
+    """The INSERT statement, the converters of the keys that need one (by position) and the
+    constant defaults of the columns the rows leave out; None when a left-out column has a
+    Python-side default that is not a constant (the caller then lets SQLAlchemy compute it)."""
     defaults: list[tuple[str, Any]] = []
     for col in table.columns:
         if col.name in keys or col.default is None:
@@ -57,8 +50,12 @@ def _plan(
     names = [*keys, *(name for name, _ in defaults)]
     quoted = ", ".join(f'"{n}"' for n in names)
     sql = f'INSERT INTO "{table.name}" ({quoted}) VALUES ({", ".join("?" * len(names))})'
-    convs = tuple((k, _converter(table.c[k].type)) for k in keys)
-    consts = tuple(_converter(table.c[n].type)(v) for n, v in defaults)
+    convs = tuple(
+        (i, conv) for i, k in enumerate(keys) if (conv := _converter(table.c[k].type)) is not None
+    )
+    consts = tuple(
+        (conv(v) if (conv := _converter(table.c[n].type)) is not None else v) for n, v in defaults
+    )
     return sql, convs, consts
 
 
@@ -66,10 +63,15 @@ def insert_many(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) 
     """Insert rows that all have the same keys, in one ``executemany``."""
     if not rows:
         return
-    plan = _plan(table, tuple(rows[0])) if conn.dialect.name == "sqlite" else None
+    keys = tuple(rows[0])
+    plan = _plan(table, keys) if conn.dialect.name == "sqlite" else None
     if plan is None:
         conn.execute(table.insert(), list(rows))
         return
     sql, convs, consts = plan
-    params = [(*(conv(r[k]) for k, conv in convs), *consts) for r in rows]
-    conn.exec_driver_sql(sql, params)
+    # Column-wise: one C-level map per converted column instead of a Python call per value.
+    columns: list[Any] = [[r[k] for r in rows] for k in keys]
+    for i, conv in convs:
+        columns[i] = list(map(conv, columns[i]))
+    columns.extend(repeat(c, len(rows)) for c in consts)
+    conn.exec_driver_sql(sql, list(zip(*columns, strict=False)))

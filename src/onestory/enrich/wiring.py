@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from typing import TYPE_CHECKING
 
@@ -23,6 +24,8 @@ def setup(runtime: Runtime) -> None:
     key = load_or_create_key(ai, settings.data_dir)
     runtime.services["pii_key"] = key
     runtime.services["payload_filter"] = PayloadRedactor(ai, key)
+    # How batch-preparation worker processes build the same filter (events/parallel.py).
+    runtime.services["payload_filter_factory"] = functools.partial(PayloadRedactor, ai, key)
     if not ai.enabled:
         return
     enricher = Enricher(ai, ai.models_dir or settings.data_dir / "models")

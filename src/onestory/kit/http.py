@@ -39,8 +39,8 @@ def problem_response(err: OneStoryError, request: Request) -> Response:
     )
 
 
-async def read_json(request: Request, max_bytes: int) -> Any:
-    """Read and parse a JSON body with a size limit; malformed JSON is a clear 400."""
+async def read_body(request: Request, max_bytes: int) -> bytes:
+    """Read a request body with a size limit; an empty body is a clear 400."""
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > max_bytes:
         raise PayloadTooLarge(f"request body is {declared} bytes; the limit is {max_bytes}")
@@ -53,13 +53,23 @@ async def read_json(request: Request, max_bytes: int) -> Any:
         raise BadRequest(
             "the request body is empty; send a JSON document", errors=[field_error("body", "empty")]
         )
+    return bytes(body)
+
+
+def parse_json(body: bytes) -> Any:
+    """Parse a JSON body; malformed JSON is a clear 400."""
     try:
-        return loads(bytes(body))
+        return loads(body)
     except ValueError as exc:
         raise BadRequest(
             f"the request body is not valid JSON: {exc}",
             errors=[field_error("body", "malformed JSON")],
         ) from exc
+
+
+async def read_json(request: Request, max_bytes: int) -> Any:
+    """Read and parse a JSON body with a size limit; malformed JSON is a clear 400."""
+    return parse_json(await read_body(request, max_bytes))
 
 
 def install_error_handlers(app: FastAPI) -> None:

@@ -1,0 +1,103 @@
+"""Batches prepared in a worker process (events/parallel.py) give the same answers as batches
+prepared in-process, and a dead worker costs nothing but speed."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from onestory.config import IngestSettings
+from onestory.events.parallel import PreparePool
+from tests.conftest import Api, event, make_settings, open_api
+
+
+def _api(tmp_path: Path, processes: int) -> Iterator[Api]:
+    ingest = IngestSettings(prepare_processes=processes, prepare_min_bytes=0)
+    yield from open_api(
+        make_settings(tmp_path, f"sqlite:///{tmp_path / 'onestory.db'}", ingest=ingest)
+    )
+
+
+@pytest.fixture
+def pooled(tmp_path: Path) -> Iterator[Api]:
+    yield from _api(tmp_path / "pooled", 1)
+
+
+@pytest.fixture
+def inprocess(tmp_path: Path) -> Iterator[Api]:
+    yield from _api(tmp_path / "inprocess", 0)
+
+
+def mixed_batch() -> list[dict[str, Any]]:
+    return [
+        event(key="m1", email="Grace@Example.com", payload={"text": "my card 4111 1111 1111 1111"}),
+        event(key="m2", email="not-an-email"),
+        {"type": "x", "source": "test"},
+        event(key="m1", email="Grace@Example.com"),  # duplicate in the batch
+        event("payment.failed", key="m3", payload={"amount": "lots"}),
+        event(key="m4", email="grace@example.com", phone="+44 7911 123456"),
+        event(key="m5", phone="07911 123456", email=None),
+        "not an object",
+    ]
+
+
+def answer_shape(body: dict[str, Any]) -> list[tuple[int, bool, list[str]]]:
+    return [
+        (i["status"], i["duplicate"], sorted(e["field"] for e in i["errors"]))
+        for i in body["items"]
+    ]
+
+
+def test_worker_prepared_batch_answers_like_in_process(pooled: Api, inprocess: Api) -> None:
+    assert isinstance(pooled.runtime.services["prepare_pool"], PreparePool)
+    assert "prepare_pool" not in inprocess.runtime.services
+    a = pooled.post("/v1/events/batch", json=mixed_batch())
+    b = inprocess.post("/v1/events/batch", json=mixed_batch())
+    assert a.status_code == b.status_code == 207
+    assert answer_shape(a.json()) == answer_shape(b.json())
+    items = a.json()["items"]
+    # Identity resolution across the batch: email (any case) and the phone in two spellings
+    # name one customer.
+    assert items[0]["customer_id"] == items[5]["customer_id"] == items[6]["customer_id"]
+    assert items[3]["id"] == items[0]["id"]
+    # Redaction happened in the worker: the stored text has no card number.
+    story = pooled.get(f"/v1/customers/{items[0]['customer_id']}/story").json()
+    texts = [i["payload"].get("text", "") for i in story["items"] if i["source"] == "test"]
+    assert texts and not any("4111" in t for t in texts)
+
+
+def test_malformed_bodies_get_the_same_problems_from_a_worker(pooled: Api) -> None:
+    h = {**pooled.headers, "content-type": "application/json"}
+    cases = [
+        (pooled.client.post("/v1/events/batch", content=b'[{"type": ', headers=h), 400, "body"),
+        (pooled.post("/v1/events/batch", json={"events": "nope"}), 422, "events"),
+        (pooled.post("/v1/events/batch", json=[event()] * 1001), 413, "events"),
+    ]
+    for resp, status, field in cases:
+        assert resp.status_code == status, resp.text
+        assert resp.headers["content-type"].startswith("application/problem+json")
+        assert any(e["field"] == field for e in resp.json()["errors"])
+    ok = pooled.post("/v1/events/batch", json={"events": []})
+    assert ok.status_code == 200 and ok.json()["items"] == []
+
+
+def test_a_killed_worker_costs_nothing_but_speed(pooled: Api) -> None:
+    pool: PreparePool = pooled.runtime.services["prepare_pool"]
+    pooled.client.portal.call(pool.warm_up)  # type: ignore[union-attr]
+    executor = pool._executor
+    assert executor is not None
+    workers = list(executor._processes.values())  # the spawned worker processes
+    assert workers
+    for proc in workers:
+        proc.kill()
+        proc.join(10)
+    r = pooled.post("/v1/events/batch", json=[event(key=f"k{i}") for i in range(3)])
+    assert r.status_code == 200, r.text
+    assert [i["status"] for i in r.json()["items"]] == [201, 201, 201]
+    # The next batch gets a fresh pool.
+    r2 = pooled.post("/v1/events/batch", json=[event(key="after", email="zoe@example.com")])
+    assert r2.status_code == 200 and r2.json()["accepted"] == 1
+    assert pool._executor is not None and pool._executor is not executor
