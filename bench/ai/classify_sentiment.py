@@ -12,9 +12,13 @@ Decision variants, all on the same trained TF-IDF logistic regression:
   argmax           - plain 3-class prediction; no TweetEval sentiment data used at all
   offsets@val      - 2 log-offsets (negative, positive vs neutral) tuned on TweetEval *val*
   offsets+lex@val  - the same + the weight of the rule-based lexicon polarity (3 numbers)
-TweetEval sentiment val (2,000 tweets) is used only for those 2-3 numbers, never as training
-text; the test split is only scored. Also scores the rule-based lexicon default and reports
-SST-2 dev accuracy (binary, by the sign of P(pos) - P(neg)).
+  blend@val        - one blended polarity, P(pos) - P(neg) + w_lex * lexicon + w_vader * VADER
+                     (normalised), cut by two thresholds; the two weights and the two
+                     thresholds (4 numbers) tuned on val. What train_default_models ships.
+TweetEval sentiment val (2,000 tweets) is used only for those 2-4 numbers, never as training
+text; the test split is only scored. Also scores the rule-based lexicon default, VADER alone
+(its documented +-0.05 cut, nothing tuned) and reports SST-2 dev accuracy (binary, by the
+sign of P(pos) - P(neg)).
 Usage: python bench/ai/classify_sentiment.py [--data DIR] [--recipe tweets|all|v1] [--minilm]
 References (TweetEval leaderboard): TimeLMs-2021 73.7, RoBERTa-base 71.3, FastText/SVM 62.9.
 """
@@ -41,10 +45,14 @@ from onestory.ai.classify.sentiment import (
     macro_recall,
     train_sentiment_model,
     tune_class_offsets,
+    tune_score_thresholds,
+    vader_scores,
 )
 
 RECIPES = {"tweets": SENTIMENT_SOURCES_TWEETS, "all": SENTIMENT_SOURCES, "v1": SENTIMENT_SOURCES_V1}
 LEXICON_WEIGHTS = (0.0, 0.5, 1.0, 1.5, 2.0)
+BLEND_LEXICON_WEIGHTS = (0.0, 0.5, 1.0)
+BLEND_VADER_WEIGHTS = (0.0, 0.5, 1.0, 2.0)
 
 
 def scores(gold, pred) -> dict[str, object]:
@@ -71,7 +79,7 @@ def main() -> None:
         "recipe": args.recipe,
         "train_sources": list(sources),
         "train_counts": {lab: train_y.count(lab) for lab in sorted(set(train_y))},
-        "tuning_data": "TweetEval sentiment val (2,000 tweets): 2-3 decision numbers only",
+        "tuning_data": "TweetEval sentiment val (2,000 tweets): 2-4 decision numbers per variant",
     }
     embedder = minilm(args.cache) if args.minilm and not args.no_minilm else None
 
@@ -99,6 +107,29 @@ def main() -> None:
             "tuned_on_val": tuned,
             "val_macro_recall": model.metrics["tuning_macro_recall"],
         }
+    try:
+        vader_scores(["ok"])
+        vader_weights = BLEND_VADER_WEIGHTS
+    except RuntimeError:
+        vader_weights = (0.0,)  # vaderSentiment not installed: blend the lexicon only
+    variants = {"blend_lexicon_only@val": (0.0,)}
+    if vader_weights != (0.0,):
+        variants["blend@val"] = vader_weights
+    for variant, weights in variants.items():
+        tuned = tune_score_thresholds(
+            model,
+            val_x,
+            val_y,
+            embeddings=val_emb,
+            lexicon_weights=BLEND_LEXICON_WEIGHTS,
+            vader_weights=weights,
+        )
+        blend = [q.label for q in model.predict(test_x, test_emb)]
+        result[variant] = {
+            **scores(test_y, blend),
+            "tuned_on_val": tuned,
+            "val_macro_recall": model.metrics["tuning_macro_recall"],
+        }
     sst_proba = model.probabilities(sst_x, enc(sst_x))
     sst_score = (
         sst_proba[:, list(classes).index("positive")]
@@ -123,6 +154,12 @@ def main() -> None:
             2,
         ),
     }
+    if vader_weights != (0.0,):
+        compound = vader_scores(test_x)
+        vader = np.where(
+            compound >= 0.05, "positive", np.where(compound <= -0.05, "negative", "neutral")
+        )
+        out["vader_alone"] = scores(test_y, vader)
     emit(out)
 
 

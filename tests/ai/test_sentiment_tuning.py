@@ -22,6 +22,8 @@ from onestory.ai.classify.sentiment import (
     macro_recall,
     train_sentiment_model,
     tune_class_offsets,
+    tune_score_thresholds,
+    vader_scores,
 )
 
 POS = ["great service", "love it", "thank you, brilliant", "works perfectly", "so happy"]
@@ -74,7 +76,7 @@ def test_models_pickled_before_the_new_fields_still_predict():
     state = pickle.dumps(model)
     clone = pickle.loads(state)
     # Simulate an old pickle: the new slots were never set.
-    for name in ("class_offsets", "lexicon_weight"):
+    for name in ("class_offsets", "lexicon_weight", "vader_weight", "score_thresholds"):
         object.__delattr__(clone, name)
     assert [p.label for p in clone.predict(POS + NEG)] == [
         p.label for p in model.predict(POS + NEG)
@@ -143,3 +145,77 @@ def test_available_sources(tmp_path):
     assert available_sentiment_sources(data, SENTIMENT_SOURCES) == SENTIMENT_SOURCES
     (data / "abcd" / "guidelines.json").unlink()
     assert "abcd" not in available_sentiment_sources(data, SENTIMENT_SOURCES)
+
+
+def test_blended_thresholds_tuned_on_a_small_set_and_pickled():
+    model = _model()
+    tune_x = ["it is fine", "ok thanks", "fine, ok", "the form", "order 5", "awful", "hate it"]
+    tune_y = ["positive", "positive", "positive", "neutral", "neutral", "negative", "negative"]
+    found = tune_score_thresholds(model, tune_x, tune_y, lexicon_weights=(0.0, 1.0))
+    low, high = model.score_thresholds
+    assert low < high
+    assert found["negative_at_or_below"] == low
+    assert found["vader_weight"] == 0.0
+    predictions = model.predict(tune_x)
+    # The reported score is the blended polarity the thresholds cut.
+    for p in predictions:
+        score = p.scores["score"]
+        expected = "positive" if score >= high else "negative" if score <= low else "neutral"
+        assert p.label == expected or abs(score - low) < 1e-3 or abs(score - high) < 1e-3
+    assert macro_recall(tune_y, [p.label for p in predictions]) == pytest.approx(
+        model.metrics["tuning_macro_recall"], abs=1e-4
+    )
+    clone = pickle.loads(pickle.dumps(model))
+    assert [p.label for p in clone.predict(tune_x)] == [p.label for p in predictions]
+    with pytest.raises(ValueError, match="negative, neutral and positive"):
+        tune_score_thresholds(model, POS, ["positive"] * 5)
+
+
+def test_vader_blend_when_installed():
+    pytest.importorskip("vaderSentiment")
+    compound = vader_scores(["I love this, great job :)", "worst service ever", "", "a table"])
+    assert compound[0] > 0.5
+    assert compound[1] < -0.5
+    assert compound[2] == 0.0
+    assert compound[3] == 0.0
+    model = _model()
+    model.vader_weight, model.score_thresholds = 1.0, (-0.2, 0.2)
+    good, bad = model.predict(["what a wonderful day :)", "this is horrible"])
+    assert good.label == "positive"
+    assert bad.label == "negative"
+
+
+def test_train_default_models_tunes_the_blend_on_tweeteval_val_when_present(tmp_path):
+    from onestory.ai.classify import ModelStore
+    from onestory.ai.classify.defaults import train_default_models
+
+    data = _tiny_public_data(tmp_path / "data")
+    (data / "goemotions" / "train.tsv").write_text(
+        "so happy today\t0\tx1\nthis makes me mad\t1\tx2\nit is on tuesday\t2\tx3\n" * 4
+        + "love this, great\t0\tx5\nawful, hate it\t1\tx6\nthe bus is at noon\t2\tx7\n" * 4
+    )
+    (data / "goemotions" / "dev.tsv").write_text(
+        "happy happy\t0\td1\nso mad\t1\td2\nit is monday\t2\td3\n" * 3
+    )
+    models = tmp_path / "models"
+    train_default_models(data, models)
+    meta = ModelStore(models / "sentiment").list()[-1].meta
+    assert meta["decision"]["kind"] == "argmax"  # no TweetEval sentiment val: no tuning
+    assert "sst2" not in meta["data"]  # the tweets recipe is the default
+
+    val = data / "tweeteval" / "sentiment"
+    val.mkdir(parents=True)
+    (val / "mapping.txt").write_text("0\tnegative\n1\tneutral\n2\tpositive\n")
+    (val / "val_text.txt").write_text("love it, great\nthe bus is at noon\nawful, hate it\n" * 3)
+    (val / "val_labels.txt").write_text("2\n1\n0\n" * 3)
+    train_default_models(data, models)
+    meta = ModelStore(models / "sentiment").list()[-1].meta
+    decision = meta["decision"]
+    assert decision["kind"].startswith("blended polarity")
+    assert decision["negative_at_or_below"] < decision["positive_at_or_above"]
+    assert decision["val_macro_recall"] == 1.0
+    model = ModelStore(models / "sentiment").load()
+    assert [p.label for p in model.predict(["love it, great", "awful, hate it"])] == [
+        "positive",
+        "negative",
+    ]

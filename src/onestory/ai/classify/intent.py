@@ -75,23 +75,30 @@ class IntentModel:
         self, texts: Sequence[str], embeddings: NDArray[np.float32] | None = None
     ) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
         """Calibrated label probabilities ``(n, n_labels)`` and known-word counts per text."""
+        probs, known, _ = self._decision(texts, embeddings)
+        return probs, known
+
+    def _decision(
+        self, texts: Sequence[str], embeddings: NDArray[np.float32] | None
+    ) -> tuple[NDArray[np.float64], NDArray[np.int64], Any]:
         features = self.featurizer.transform(texts, embeddings)
         raw = np.asarray(self.classifier.decision_function(features), dtype=np.float64)
         if raw.ndim == 1:
             raw = np.column_stack([-raw, raw])
-        known = np.asarray(
-            features[:, : self.featurizer.n_word_features].getnnz(axis=1), dtype=np.int64
-        )
-        return _softmax(raw / self.temperature), known
+        # The word n-gram block: its non-zeros count the known words and, reused by the
+        # explanations, save tokenising every text a second time.
+        words = features[:, : self.featurizer.n_word_features]
+        known = np.asarray(words.getnnz(axis=1), dtype=np.int64)
+        return _softmax(raw / self.temperature), known, words
 
     def predict(
         self, texts: Sequence[str], embeddings: NDArray[np.float32] | None = None
     ) -> list[Prediction]:
         if not texts:
             return []
-        probs, known = self.decision(texts, embeddings)
+        probs, known, words = self._decision(texts, embeddings)
         out = []
-        for row, text, n_known in zip(probs, texts, known, strict=True):
+        for n, (row, text, n_known) in enumerate(zip(probs, texts, known, strict=True)):
             best = int(row.argmax())
             confidence = float(row[best])
             label = self.labels[best]
@@ -110,20 +117,25 @@ class IntentModel:
                 )
                 out.append(self._result(OUT_OF_SCOPE, 1.0 - confidence, why, scores))
             else:
-                words = self.top_words(text, best)
-                why = f"words: {', '.join(words)}" if words else "overall wording"
+                top = self.top_words(text, best, word_row=words[n])
+                why = f"words: {', '.join(top)}" if top else "overall wording"
                 out.append(self._result(label, confidence, why, scores))
         return out
 
-    def top_words(self, text: str, label_index: int, k: int = 3) -> list[str]:
-        """The ``k`` word n-grams of ``text`` that raise the score of a label the most."""
+    def top_words(
+        self, text: str, label_index: int, k: int = 3, *, word_row: Any = None
+    ) -> list[str]:
+        """The ``k`` word n-grams of ``text`` that raise the score of a label the most.
+
+        ``word_row``: the text's word n-gram features when the caller has them already.
+        """
         coef = self.classifier.coef_
         n_word = self.featurizer.n_word_features
         if coef.shape[0] == 1:
             weights = coef[0, :n_word] * (1.0 if label_index == 1 else -1.0)
         else:
             weights = coef[label_index, :n_word]
-        row = self.featurizer.word.transform([text])
+        row = self.featurizer.word.transform([text]) if word_row is None else word_row
         if row.nnz == 0:
             return []
         contrib = row.data * np.asarray(weights)[row.indices]

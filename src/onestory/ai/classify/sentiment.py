@@ -6,16 +6,19 @@ Two implementations of :class:`~onestory.ai.protocols.TextClassifier`:
   valences with negation, intensifiers, contrast ("…, but …"), capitals and exclamation marks.
   No training data, no download; good on plain customer-service language, weak on sarcasm and
   on languages beyond the few it has words for. Its confidence is a heuristic, not calibrated.
-* :class:`LinearSentimentModel` — TF-IDF + logistic regression trained with
-  :func:`train_sentiment_model` on labelled data you provide (see ``docs/ai.md`` for the
-  public-data recipe); saved in a :class:`~onestory.ai.classify.store.ModelStore` and used
-  instead of the lexicon when present.
+* :class:`LinearSentimentModel` — TF-IDF (optionally + sentence embeddings) + logistic
+  regression trained with :func:`train_sentiment_model` on labelled data you provide (see
+  ``docs/ai.md`` for the public-data recipe); saved in a
+  :class:`~onestory.ai.classify.store.ModelStore` and used instead of the lexicon when
+  present. Its decision can blend in rule-based evidence: our lexicon and, when the
+  ``vaderSentiment`` package is installed (the ``[ml]`` extra), VADER's compound score.
 
 ``Prediction.scores`` always contains ``"score"`` (the polarity in [-1, 1]).
 """
 
 from __future__ import annotations
 
+import importlib
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -151,6 +154,13 @@ class LinearSentimentModel:
     #: Weight of the rule-based lexicon polarity in the decision: ``w * lexicon score`` is
     #: added to log P(positive) and subtracted from log P(negative) (0 = off).
     lexicon_weight: float = 0.0
+    #: Weight of VADER's compound score (needs ``vaderSentiment``; 0 = off). Used like
+    #: ``lexicon_weight``.
+    vader_weight: float = 0.0
+    #: ``(negative_at_or_below, positive_at_or_above)`` on the blended polarity
+    #: (P(pos) - P(neg) + w_lex * lexicon + w_vader * VADER) / (1 + w_lex + w_vader): when set,
+    #: the label is read off that one score instead of the 3-class argmax.
+    score_thresholds: tuple[float, float] | None = None
 
     @property
     def classes(self) -> list[str]:
@@ -171,6 +181,39 @@ class LinearSentimentModel:
         lexicon = lexicon_scores(texts) if weight else None
         return decision_scores(proba, self.classes, offsets, lexicon, weight)
 
+    def blended_scores(
+        self, texts: Sequence[str], proba: NDArray[np.float64]
+    ) -> NDArray[np.float64]:
+        """The polarity in [-1, 1] blending the model with the rule-based evidence."""
+        classes = self.classes
+        pos = proba[:, classes.index(POSITIVE)] if POSITIVE in classes else 0.0
+        neg = proba[:, classes.index(NEGATIVE)] if NEGATIVE in classes else 0.0
+        w_lex = getattr(self, "lexicon_weight", 0.0)
+        w_vader = getattr(self, "vader_weight", 0.0)
+        lexicon = lexicon_scores(texts) if w_lex else 0.0
+        vader = vader_scores(texts) if w_vader else 0.0
+        blended = (pos - neg + w_lex * lexicon + w_vader * vader) / (1.0 + w_lex + w_vader)
+        return np.asarray(blended, dtype=np.float64)
+
+    def labels_for(
+        self, texts: Sequence[str], proba: NDArray[np.float64]
+    ) -> tuple[list[str], NDArray[np.float64]]:
+        """The decision for each text and the polarity score reported with it."""
+        classes = self.classes
+        pos = proba[:, classes.index(POSITIVE)] if POSITIVE in classes else np.zeros(len(texts))
+        neg = proba[:, classes.index(NEGATIVE)] if NEGATIVE in classes else np.zeros(len(texts))
+        thresholds = getattr(self, "score_thresholds", None)
+        if thresholds is not None:
+            score = self.blended_scores(texts, proba)
+            low, high = thresholds
+            labels = [POSITIVE if s >= high else NEGATIVE if s <= low else NEUTRAL for s in score]
+            return labels, score
+        score = np.asarray(pos - neg, dtype=np.float64)
+        if self.neutral_band is not None or NEUTRAL not in classes:
+            return [label_for(float(s), self.neutral_band or 0.0) for s in score], score
+        decision = self.decisions(texts, proba)
+        return [classes[int(i)] for i in decision.argmax(axis=1)], score
+
     def predict(
         self, texts: Sequence[str], embeddings: NDArray[np.float32] | None = None
     ) -> list[Prediction]:
@@ -178,26 +221,25 @@ class LinearSentimentModel:
             return []
         proba = self.probabilities(texts, embeddings)
         classes = self.classes
-        decision = self.decisions(texts, proba)
+        labels, scores = self.labels_for(texts, proba)
         pos = proba[:, classes.index(POSITIVE)] if POSITIVE in classes else np.zeros(len(texts))
         neg = proba[:, classes.index(NEGATIVE)] if NEGATIVE in classes else np.zeros(len(texts))
         out = []
-        for text, row, d, p, n in zip(texts, proba, decision, pos, neg, strict=True):
-            score = float(p - n)
+        for text, row, label, score, p, n in zip(
+            texts, proba, labels, scores, pos, neg, strict=True
+        ):
             if not text.strip():
                 out.append(_prediction(NEUTRAL, 0.0, 0.0, "empty text", self.name, self.version))
                 continue
-            if self.neutral_band is not None or NEUTRAL not in classes:
-                label = label_for(score, self.neutral_band or 0.0)
-            else:
-                label = classes[int(d.argmax())]
             if label in classes:
                 confidence = float(row[classes.index(label)])
             else:
-                confidence = 1.0 - abs(score)
+                confidence = 1.0 - abs(float(score))
             extra = {c: round(float(v), 4) for c, v in zip(classes, row, strict=True)}
             why = f"P(positive)={p:.2f}, P(negative)={n:.2f}"
-            out.append(_prediction(label, score, confidence, why, self.name, self.version, extra))
+            out.append(
+                _prediction(label, float(score), confidence, why, self.name, self.version, extra)
+            )
         return out
 
 
@@ -207,6 +249,37 @@ _LEXICON = LexiconSentiment()
 def lexicon_scores(texts: Sequence[str]) -> NDArray[np.float64]:
     """The rule-based lexicon polarity of each text (0 for empty texts)."""
     return np.array([_LEXICON.polarity(t)[0] if t.strip() else 0.0 for t in texts])
+
+
+class VaderUnavailable(RuntimeError):
+    """The model blends in VADER but ``vaderSentiment`` is not installed."""
+
+
+_VADER: Any = None
+
+
+def vader_scores(texts: Sequence[str]) -> NDArray[np.float64]:
+    """VADER's compound polarity in [-1, 1] per text (0 for empty texts).
+
+    VADER (Hutto & Gilbert 2014) is a rule-based analyser built for social-media text; it
+    comes from the ``vaderSentiment`` package (MIT, in the ``[ml]`` extra) and runs offline.
+    """
+    global _VADER
+    if _VADER is None:
+        try:
+            module = importlib.import_module("vaderSentiment.vaderSentiment")
+        except ImportError as exc:
+            raise VaderUnavailable(
+                "this sentiment model blends in VADER: pip install 'onestory[ml]'"
+            ) from exc
+        _VADER = module.SentimentIntensityAnalyzer()
+    analyser = _VADER
+    return np.array(
+        [
+            float(analyser.polarity_scores(t[:MAX_CHARS])["compound"]) if t.strip() else 0.0
+            for t in texts
+        ]
+    )
 
 
 def decision_scores(
@@ -278,6 +351,60 @@ def tune_class_offsets(
     model.neutral_band = None
     model.metrics["tuning_macro_recall"] = round(best[0], 4)
     return {**offsets, "lexicon_weight": float(best[4])}
+
+
+def tune_score_thresholds(
+    model: LinearSentimentModel,
+    texts: Sequence[str],
+    labels: Sequence[str],
+    *,
+    embeddings: NDArray[np.float32] | None = None,
+    lexicon_weights: Sequence[float] = (0.0,),
+    vader_weights: Sequence[float] = (0.0,),
+    step: float = 0.025,
+) -> dict[str, float]:
+    """Choose the blend weights and the two polarity thresholds with the best macro-recall.
+
+    The label is then read off one blended score (see
+    :attr:`LinearSentimentModel.score_thresholds`): negative at or below the first
+    threshold, positive at or above the second, neutral between. Fitted by grid search on a
+    small labelled tuning set of the target domain (at most four numbers: the two weights
+    when more than one candidate is given, and the two thresholds); stored on the model.
+    """
+    gold = np.asarray(labels)
+    if not {NEGATIVE, NEUTRAL, POSITIVE} <= set(gold.tolist()):
+        raise ValueError("threshold tuning needs negative, neutral and positive examples")
+    proba = model.probabilities(texts, embeddings)
+    grid = np.round(np.arange(-1.0, 1.0 + step / 2, step), 4)
+    # Macro-recall of every (low, high) pair at once from per-class cumulative counts.
+    best: tuple[float, float, float, float, float, float] = (-1.0, 0.0, 0.0, 0.0, 0.0, 0.0)
+    for w_lex in lexicon_weights:
+        for w_vader in vader_weights:
+            model.lexicon_weight, model.vader_weight = float(w_lex), float(w_vader)
+            score = model.blended_scores(texts, proba)
+            neg_at_or_below = [float(np.mean(score[gold == NEGATIVE] <= t)) for t in grid]
+            pos_at_or_above = [float(np.mean(score[gold == POSITIVE] >= t)) for t in grid]
+            neutral = score[gold == NEUTRAL]
+            for i, low in enumerate(grid):
+                for j in range(i + 1, len(grid)):
+                    high = grid[j]
+                    neu = float(np.mean((neutral > low) & (neutral < high)))
+                    value = (neg_at_or_below[i] + neu + pos_at_or_above[j]) / 3
+                    cost = abs(w_lex) + abs(w_vader)
+                    key = (value, -cost, float(low), float(high), float(w_lex), float(w_vader))
+                    if key[:2] > best[:2]:
+                        best = key
+    model.lexicon_weight, model.vader_weight = best[4], best[5]
+    model.score_thresholds = (best[2], best[3])
+    model.class_offsets = None
+    model.neutral_band = None
+    model.metrics["tuning_macro_recall"] = round(best[0], 4)
+    return {
+        "negative_at_or_below": best[2],
+        "positive_at_or_above": best[3],
+        "lexicon_weight": best[4],
+        "vader_weight": best[5],
+    }
 
 
 def train_sentiment_model(

@@ -3,17 +3,26 @@
 :class:`SafeClassifier` turns any model failure into ``label="unknown"`` with the reason in the
 explanation and a warning in the log; :class:`MessageClassifier` bundles language, intent,
 sentiment and emotion and picks, per kind, the trained model from the model store when one is
-saved there, else the built-in default.
+saved there, else the built-in default. With a sentence encoder, the models that use it share
+one encode per batch (:class:`SharedEncoder`), started in the background while the models that
+do not need it (language, lexicons) run.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
+from collections import OrderedDict
 from collections.abc import Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+from numpy.typing import NDArray
+
+from onestory.ai.classify._features import MAX_CHARS
 from onestory.ai.classify.emotion import LexiconEmotion
 from onestory.ai.classify.intent import IntentModel, load_or_train_default
 from onestory.ai.classify.language import default_language_detector
@@ -67,6 +76,50 @@ class SafeClassifier:
             ]
 
 
+class SharedEncoder:
+    """An :class:`~onestory.ai.protocols.Embedder` that remembers recent vectors by text.
+
+    Intent, sentiment and emotion models with embedding features each ask for the vectors of
+    the same batch; behind one ``SharedEncoder`` the encoder runs once per distinct text.
+    Holds at most ``capacity`` vectors (oldest dropped first). Thread-safe: a second caller
+    asking while an encode runs waits for it and then reads the remembered vectors.
+    """
+
+    def __init__(self, inner: Embedder, capacity: int = 4096) -> None:
+        self.inner = inner
+        self._capacity = capacity
+        self._vectors: OrderedDict[str, NDArray[np.float32]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    @property
+    def name(self) -> str:
+        return self.inner.name
+
+    @property
+    def version(self) -> str:
+        return self.inner.version
+
+    @property
+    def dimension(self) -> int:
+        return self.inner.dimension
+
+    def encode(self, texts: Sequence[str]) -> NDArray[np.float32]:
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        with self._lock:
+            missing = list(dict.fromkeys(t for t in texts if t not in self._vectors))
+            if missing:
+                fresh = self.inner.encode(missing)
+                for text, vector in zip(missing, fresh, strict=True):
+                    self._vectors[text] = vector
+            rows = [self._vectors[t] for t in texts]
+            for text in texts:
+                self._vectors.move_to_end(text)
+            while len(self._vectors) > self._capacity:
+                self._vectors.popitem(last=False)
+        return np.stack(rows).astype(np.float32, copy=False)
+
+
 @dataclass(frozen=True, slots=True)
 class MessageInsights:
     """Everything the classifiers say about one message."""
@@ -90,11 +143,16 @@ class MessageClassifier:
         intent: TextClassifier,
         sentiment: TextClassifier,
         emotion: TextClassifier,
+        encoder: SharedEncoder | None = None,
     ) -> None:
         self.language = SafeClassifier(language)
         self.intent = SafeClassifier(intent)
         self.sentiment = SafeClassifier(sentiment)
         self.emotion = SafeClassifier(emotion)
+        # Only worth a background encode when some model reads the shared vectors.
+        users = [m for m in (intent, sentiment, emotion) if _reads(m, encoder)]
+        self.encoder = encoder if users else None
+        self._pool: ThreadPoolExecutor | None = None
 
     @classmethod
     def from_models_dir(
@@ -108,6 +166,8 @@ class MessageClassifier:
         A model that fails to load is logged and replaced by the default.
         """
         root = Path(models_dir)
+        shared = SharedEncoder(embedder) if embedder is not None else None
+        embedder = shared
         intent: TextClassifier
         try:
             intent = load_or_train_default(IntentModelStore(root / "intents"))
@@ -120,13 +180,38 @@ class MessageClassifier:
             intent=intent,
             sentiment=_load_or(root / "sentiment", LexiconSentiment(), embedder),
             emotion=_load_or(root / "emotion", LexiconEmotion(), embedder),
+            encoder=shared,
         )
 
+    def _prefetch(self, texts: Sequence[str]) -> Future[NDArray[np.float32]] | None:
+        """Start encoding the batch in the background (torch releases the GIL meanwhile)."""
+        if self.encoder is None or not texts:
+            return None
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="encode")
+        # The same cut the featurizers apply, so their lookups hit the shared vectors.
+        cut = [_clean(t)[:MAX_CHARS] for t in texts]
+        return self._pool.submit(self.encoder.encode, cut)
+
     def classify(self, texts: Sequence[str]) -> list[MessageInsights]:
+        pending = self._prefetch(texts)
         languages = self.language.predict(texts)
-        intents = self.intent.predict(texts)
-        sentiments = self.sentiment.predict(texts)
-        emotions = self.emotion.predict(texts)
+        done: dict[str, list[Prediction]] = {}
+        # Models that do not read the vectors run while the encoder works.
+        order = sorted(
+            ("intent", "sentiment", "emotion"),
+            key=lambda kind: _reads(getattr(self, kind).inner, self.encoder),
+        )
+        for kind in order:
+            model: SafeClassifier = getattr(self, kind)
+            if pending is not None and _reads(model.inner, self.encoder):
+                try:
+                    pending.result()
+                except Exception:  # the model asks again and fails safely on its own
+                    pass
+                pending = None
+            done[kind] = model.predict(texts)
+        intents, sentiments, emotions = done["intent"], done["sentiment"], done["emotion"]
         return [
             MessageInsights(*row)
             for row in zip(languages, intents, sentiments, emotions, strict=True)
@@ -134,6 +219,11 @@ class MessageClassifier:
 
     def classify_one(self, text: str) -> MessageInsights:
         return self.classify([text])[0]
+
+
+def _reads(model: object, encoder: SharedEncoder | None) -> bool:
+    featurizer = getattr(model, "featurizer", None)
+    return encoder is not None and featurizer is not None and featurizer.embedder is encoder
 
 
 def _attach(model: object, embedder: Embedder | None) -> None:
@@ -172,4 +262,10 @@ class _Unavailable:
         ]
 
 
-__all__ = ["IntentModel", "MessageClassifier", "MessageInsights", "SafeClassifier"]
+__all__ = [
+    "IntentModel",
+    "MessageClassifier",
+    "MessageInsights",
+    "SafeClassifier",
+    "SharedEncoder",
+]
