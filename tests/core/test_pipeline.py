@@ -328,3 +328,70 @@ def test_stage_by_stage_workers_still_drain(quiet_settings: Settings) -> None:
         for stage in STAGES:
             assert len(seen[stage].calls) >= 12, stage
             assert set(seen[stage].calls.values()) == {1}, stage
+
+
+def _record_types(rt: Runtime, types: list[str]) -> list[int]:
+    items = [
+        event(t, email=f"q{i % 4}@example.com", key=f"t{i}", payload={"n": i})
+        for i, t in enumerate(types)
+    ]
+    outcomes, recorded = ingest_with_retry(rt, items)
+    assert all(o.status == 201 for o in outcomes)
+    return recorded.seqs
+
+
+def test_a_worker_that_is_behind_runs_urgent_events_first(runtime: Runtime) -> None:
+    pipeline = runtime.pipeline
+    pipeline.batch_size = 10
+    pipeline.prioritise(["test.urgent"])
+    seqs = _record_types(runtime, ["page.viewed"] * 40 + ["test.urgent"] + ["page.viewed"] * 9)
+    urgent = seqs[40]
+    batches: list[list[int]] = []
+
+    def order(session: Session, events: list[StoredEvent], ctx: StageContext) -> None:
+        if any(e.type in ("page.viewed", "test.urgent") for e in events):
+            batches.append([e.seq for e in events])
+
+    pipeline.add_handler("enrich", order)
+
+    async def run() -> None:
+        await pipeline.start()  # recover() hands the whole backlog to the first stage
+        try:
+            await pipeline.drain(60)
+        finally:
+            await pipeline.stop()
+
+    asyncio.run(run())
+    assert batches[0] == [urgent]  # not behind the 40 page views recorded before it
+    # The rest still ran, oldest first, each once.
+    done = [s for b in batches for s in b]
+    assert sorted(done) == sorted(seqs) and len(done) == len(seqs)
+    rest = [s for s in done if s != urgent]
+    assert rest == sorted(rest)
+
+
+def test_urgent_events_get_their_own_quick_transaction(runtime: Runtime) -> None:
+    pipeline = runtime.pipeline
+    seqs = _record_types(runtime, ["page.viewed"] * 3 + ["test.urgent"] + ["page.viewed"] * 2)
+    # Nothing declared urgent: one batch, in order.
+    assert asyncio.run(pipeline._next_batches(seqs)) == [seqs]
+    pipeline.prioritise(["test.urgent"])
+    assert asyncio.run(pipeline._next_batches(seqs)) == [[seqs[3]], seqs[:3] + seqs[4:]]
+    # Follow-up events the platform records itself (source "onestory") are urgent too.
+    (follow_up,) = _record_followup(runtime)
+    assert asyncio.run(pipeline._next_batches([*seqs[:2], follow_up])) == [
+        [follow_up],
+        seqs[:2],
+    ]
+
+
+def _record_followup(rt: Runtime) -> list[int]:
+    from onestory.events.service import EventDraft, record
+
+    with rt.db.transaction(write=True) as s:
+        rec = record(
+            s,
+            [EventDraft("note.followed", None, {"n": 1}, datetime.now(UTC), idempotency_key="f1")],
+            clock=rt.clock,
+        )
+    return rec.seqs

@@ -21,7 +21,7 @@ import logging
 import os
 import socket
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Any
@@ -29,7 +29,7 @@ from typing import Any
 from sqlalchemy import Row, delete, func, select, update
 from sqlalchemy.orm import Session
 
-from onestory.bus.base import Bus
+from onestory.bus.base import Bus, Delivery
 from onestory.db import Database
 from onestory.events.service import Recorded, record
 from onestory.kit.clock import Clock
@@ -39,6 +39,8 @@ from onestory.pipeline.stages import STAGES, AfterCommit, StageContext, StageHan
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 3
+# How many batches a worker takes from the bus at once, to pick the urgent events among them.
+HOLD_BATCHES = 10
 
 
 @dataclass
@@ -85,6 +87,10 @@ class Pipeline:
         # Batches run and seconds spent running them (including waits for the write lock).
         self.batches = 0
         self.busy_seconds = 0.0
+        # Event types run first when a worker is behind (``prioritise``), and what the worker
+        # already knows about the seqs it holds.
+        self.urgent_types: set[str] = set()
+        self._urgent: dict[int, bool] = {}
 
     def add_handler(self, stage: str, handler: StageHandler) -> None:
         if stage not in self.handlers:
@@ -314,34 +320,84 @@ class Pipeline:
             self._process_tx(stage_index, [seq], skip=True)
 
     async def run_stage(self, stage_index: int, *, stop: asyncio.Event | None = None) -> None:
-        """Consume one stage's topic until cancelled (or ``stop`` is set)."""
+        """Consume one stage's topic until cancelled (or ``stop`` is set).
+
+        The worker holds what it has taken from the bus and runs it batch by batch. When it
+        holds more than one batch (it is behind), the urgent events go first (see
+        ``prioritise``); a held message is acknowledged once its batch has run, so a crash
+        loses nothing (and the jobs in the database are the truth either way)."""
         stage = STAGES[stage_index]
+        held: dict[int, list[Delivery]] = {}
         while not self._stopping and (stop is None or not stop.is_set()):
-            deliveries = await self.bus.consume(
-                topic(stage), self._consumer, max_items=self.batch_size, timeout=1.0
+            got = await self.bus.consume(
+                topic(stage),
+                self._consumer,
+                max_items=self.batch_size * HOLD_BATCHES,
+                timeout=0.01 if held else 1.0,
             )
-            if not deliveries:
+            for d in got:
+                held.setdefault(int(d.body), []).append(d)
+            if not held:
                 continue
-            seqs = sorted({int(d.body) for d in deliveries})
-            started = time.perf_counter()
-            if self.fused:
-                result = await asyncio.to_thread(self.process_batch, seqs)
-            else:
-                result = await asyncio.to_thread(self.process, stage_index, seqs)
-            self.batches += 1
-            self.busy_seconds += time.perf_counter() - started
-            if not self.fused and stage_index + 1 < len(STAGES) and result.done:
-                await self.bus.publish(
-                    topic(STAGES[stage_index + 1]), [str(s) for s in result.done]
-                )
-            await self.publish(result.recorded)
-            await self.bus.ack(topic(stage), deliveries)
-            self.processed[stage] += len(result.done)
-            for fn in result.after_commit:
-                try:
-                    await fn()
-                except Exception:
-                    log.exception("after-commit action of stage %s failed", stage)
+            for seqs in await self._next_batches(sorted(held)):
+                deliveries = [d for seq in seqs for d in held.pop(seq)]
+                await self._run_batch(stage_index, seqs, deliveries)
+
+    async def _run_batch(
+        self, stage_index: int, seqs: list[int], deliveries: list[Delivery]
+    ) -> None:
+        stage = STAGES[stage_index]
+        started = time.perf_counter()
+        if self.fused:
+            result = await asyncio.to_thread(self.process_batch, seqs)
+        else:
+            result = await asyncio.to_thread(self.process, stage_index, seqs)
+        self.batches += 1
+        self.busy_seconds += time.perf_counter() - started
+        if not self.fused and stage_index + 1 < len(STAGES) and result.done:
+            await self.bus.publish(topic(STAGES[stage_index + 1]), [str(s) for s in result.done])
+        await self.publish(result.recorded)
+        await self.bus.ack(topic(stage), deliveries)
+        self.processed[stage] += len(result.done)
+        for fn in result.after_commit:
+            try:
+                await fn()
+            except Exception:
+                log.exception("after-commit action of stage %s failed", stage)
+
+    def prioritise(self, types: Iterable[str]) -> None:
+        """Event types a worker that is behind runs before the others (a failed payment before
+        a backlog of page views). The platform's own events (source ``onestory``: signals,
+        actions, queued messages, merges) always count as urgent. Within each group events keep
+        their order; the rest waits, it is not dropped."""
+        self.urgent_types.update(types)
+
+    async def _next_batches(self, held: list[int]) -> list[list[int]]:
+        """The next batch out of the held seqs, as one or two transactions: the urgent events
+        first (a small, quick one), then the others. A worker that holds more than one batch
+        takes the urgent ones from the whole of what it holds."""
+        if not self.urgent_types:
+            return [held[: self.batch_size]]
+        unknown = [seq for seq in held if seq not in self._urgent]
+        if unknown:
+            self._urgent.update(await asyncio.to_thread(self._classify, unknown))
+        urgent = [seq for seq in held if self._urgent[seq]][: self.batch_size]
+        rest = [seq for seq in held if not self._urgent[seq]][: self.batch_size - len(urgent)]
+        for seq in (*urgent, *rest):
+            del self._urgent[seq]
+        return [part for part in (urgent, rest) if part]
+
+    def _classify(self, seqs: list[int]) -> dict[int, bool]:
+        wanted = set(seqs)
+        stmt = select(Event.seq, Event.type, Event.source).where(_seqs_clause(Event.seq, wanted))
+        with self.db.transaction() as s:
+            found = {
+                seq: type_ in self.urgent_types or source == "onestory"
+                for seq, type_, source in s.execute(stmt)
+                if seq in wanted
+            }
+        # A seq with no event (cannot happen short of a bad bus message) is not urgent.
+        return {seq: found.get(seq, False) for seq in seqs}
 
     async def _sweep(self, every: float) -> None:
         # Jobs whose bus message was lost (a Redis restart, a crashed consumer) are re-sent.

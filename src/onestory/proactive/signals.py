@@ -412,6 +412,13 @@ def signals_detected(session: Session, events: list[StoredEvent], ctx: StageCont
     session.flush()
 
 
+def urgent_types() -> tuple[str, ...]:
+    """The event types that raise signals, less the high-volume telemetry (usage reports and
+    app sessions, whose anomalies are measured against weeks of baseline): the pipeline runs
+    these first when it is behind."""
+    return tuple(t for t in _TYPES if t not in METRIC_TYPES)
+
+
 def _can_raise(e: StoredEvent) -> bool:
     # Most app sessions have no errors, and no errors cannot be a spike: skip their baseline.
     if e.type == "app.session":

@@ -8,9 +8,9 @@ from fastapi.concurrency import run_in_threadpool
 from sqlalchemy.exc import IntegrityError
 
 from onestory.proactive.engine import playbooks_acted
-from onestory.proactive.playbooks import sync_files
+from onestory.proactive.playbooks import specs, sync_files
 from onestory.proactive.scheduler import DeferredSender
-from onestory.proactive.signals import signals_detected
+from onestory.proactive.signals import signals_detected, urgent_types
 
 if TYPE_CHECKING:
     from onestory.app_state import Runtime
@@ -21,6 +21,8 @@ def setup(runtime: Runtime) -> None:
     are loaded into the store at start (a higher file version replaces the stored one)."""
     runtime.pipeline.add_handler("detect", signals_detected)
     runtime.pipeline.add_handler("act", playbooks_acted)
+    # A failed payment must not wait behind a backlog of page views.
+    runtime.pipeline.prioritise(urgent_types())
 
     async def load_playbooks() -> None:
         def work() -> list[str]:
@@ -29,11 +31,18 @@ def setup(runtime: Runtime) -> None:
             for attempt in range(3):
                 try:
                     with runtime.db.transaction(write=True) as session:
-                        return sync_files(
+                        names = sync_files(
                             session,
                             now=runtime.clock.now(),
                             extra_dir=runtime.settings.proactive.playbooks_dir,
                         )
+                        # Events that playbooks react to directly are urgent too.
+                        runtime.pipeline.prioritise(
+                            t
+                            for pb, _on in specs(session, enabled_only=False)
+                            for t in pb.when.events
+                        )
+                        return names
                 except IntegrityError:
                     if attempt == 2:
                         raise
