@@ -81,9 +81,16 @@ class Bench:
         self.errors: list[str] = []
 
     async def visitor(self, http: httpx.AsyncClient, i: int) -> tuple[Any, str]:
-        r = await http.post(
-            f"{self.base}/v1/widget/session", json={"email": f"visitor{i}@bench.example"}
-        )
+        for attempt in range(3):
+            try:
+                r = await http.post(
+                    f"{self.base}/v1/widget/session", json={"email": f"visitor{i}@bench.example"}
+                )
+                break
+            except httpx.TransportError:
+                # A pooled keep-alive connection the server closed just as it was reused.
+                if attempt == 2:
+                    raise
         r.raise_for_status()
         ws = await websockets.connect(
             f"{self.ws_base}/v1/widget/ws?token={r.json()['token']}",

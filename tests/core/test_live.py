@@ -3,6 +3,7 @@ theirs; a bad key or a key without customers:read is refused."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -10,7 +11,8 @@ from typing import Any
 import pytest
 from starlette.websockets import WebSocketDisconnect
 
-from tests.conftest import Api, event, make_settings, open_api
+from onestory.live.hub import RedisHub, customer_channel
+from tests.conftest import REDIS_UP, REDIS_URL, Api, event, make_settings, open_api
 
 
 @pytest.fixture
@@ -86,3 +88,29 @@ def test_bad_or_unscoped_keys_are_refused(api: Api) -> None:
     ):
         ws.receive_json()
     assert exc.value.code == 4403
+
+
+@pytest.mark.redis
+@pytest.mark.skipif(not REDIS_UP, reason="Redis is not reachable on 127.0.0.1:6379")
+async def test_redis_hub_delivers_to_its_own_screens_at_once_and_exactly_once() -> None:
+    prefix = f"ostest-{uuid.uuid4().hex[:10]}"
+    here, there = RedisHub(REDIS_URL, prefix), RedisHub(REDIS_URL, prefix)
+    await here.start()
+    await there.start()
+    try:
+        local = here.subscribe({customer_channel("cus_a")})
+        remote = there.subscribe({customer_channel("cus_a")})
+        await here.publish([customer_channel("cus_a")], {"kind": "story.recorded", "n": 1})
+        # Already queued when publish returns: no round trip through Redis for this process.
+        assert local.queue.get_nowait() == {"kind": "story.recorded", "n": 1}
+        assert await remote.get(timeout=5) == {"kind": "story.recorded", "n": 1}
+        await there.publish([customer_channel("cus_a")], {"kind": "story.recorded", "n": 2})
+        assert await local.get(timeout=5) == {"kind": "story.recorded", "n": 2}
+        assert remote.queue.get_nowait() == {"kind": "story.recorded", "n": 2}
+        # Each hub's relay also hears its own messages back from Redis: they are skipped.
+        with pytest.raises(TimeoutError):
+            await local.get(timeout=0.5)
+        assert remote.queue.empty()
+    finally:
+        await here.close()
+        await there.close()

@@ -34,6 +34,7 @@ from onestory.events.schemas import Identifiers
 from onestory.kit.errors import InvalidInput, OneStoryError, field_error
 from onestory.kit.ids import new_id
 from onestory.live.hub import customer_channel
+from onestory.models import Customer
 from onestory.web.sessions import load_secret
 
 router = APIRouter(prefix="/widget", tags=["widget"])
@@ -90,7 +91,7 @@ def find_customer(runtime: Runtime, v: Visitor) -> tuple[str | None, str | None]
         owner = next((owners[k] for k in keys if k in owners), None)
         if owner is None:
             return None, None
-        customer = customers_repo.customers_by_id(s, [owner]).get(owner)
+        customer = s.get(Customer, owner)
         root = customer.merged_into if customer and customer.merged_into else owner
         conv = conv_repo.open_for_customer(s, root)
         return root, conv.id if conv else None

@@ -1,7 +1,8 @@
 """The live hub: fan-out of story updates to WebSocket subscribers.
 
 ``MemoryHub`` serves one process. ``RedisHub`` relays through Redis pub/sub so that a message
-published by any API or worker process reaches subscribers connected to every API process.
+published by any API or worker process reaches subscribers connected to every API process; the
+publishing process's own subscribers get it at once, without the round trip through Redis.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import uuid
 from typing import Any, Protocol
 
 import redis.asyncio as aioredis
@@ -105,9 +107,17 @@ class RedisHub(MemoryHub):
         self._topic = f"{prefix}:live"
         self._task: asyncio.Task[None] | None = None
         self._ready = asyncio.Event()
+        # Marks this hub's own messages, which its relay skips (they were delivered locally).
+        self._origin = uuid.uuid4().hex
 
     async def publish(self, channels: list[str], message: dict[str, Any]) -> None:
-        await self._redis.publish(self._topic, dumps({"c": channels, "m": message}))
+        # Local screens first: a chat message recorded by this API process reaches the agent
+        # connected to it without waiting for Redis and the relay task (and the event loop
+        # turns they need). Other processes get it through Redis.
+        self.deliver(channels, message)
+        await self._redis.publish(
+            self._topic, dumps({"o": self._origin, "c": channels, "m": message})
+        )
 
     async def start(self) -> None:
         self._task = asyncio.create_task(self._relay(), name="live-relay")
@@ -123,7 +133,8 @@ class RedisHub(MemoryHub):
                         if raw.get("type") != "message":
                             continue
                         data = loads(raw["data"])
-                        self.deliver(data["c"], data["m"])
+                        if data.get("o") != self._origin:
+                            self.deliver(data["c"], data["m"])
             except asyncio.CancelledError:
                 raise
             except Exception:
