@@ -28,6 +28,15 @@ class IdentifierError(ValueError):
         self.reason = reason
 
 
+# Identifier kinds that only attach to a customer, never merge two (see the module docstring).
+WEAK_KINDS = frozenset({"device", "cookie"})
+
+
+def is_strong_key(key: str) -> bool:
+    """Whether a stored ``kind:value`` identity key is a strong identifier."""
+    return key.partition(":")[0] not in WEAK_KINDS
+
+
 @dataclass(frozen=True, slots=True)
 class IdentityKey:
     kind: str

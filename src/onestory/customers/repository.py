@@ -11,7 +11,7 @@ from sqlalchemy import and_, bindparam, case, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from onestory.db.base import Base, sqlite_timestamp, table_of
-from onestory.db.bulk import insert_many
+from onestory.db.bulk import chunks, insert_many, marks
 from onestory.models import Customer, CustomerMerge, Event, Identity
 
 
@@ -19,10 +19,19 @@ def identities_by_key(session: Session, keys: Iterable[str]) -> dict[str, str]:
     """Map identity key to the customer id it is attached to, for the keys that exist."""
     found: dict[str, str] = {}
     key_list = list(dict.fromkeys(keys))
-    table = table_of(Identity)
     conn = session.connection()
-    for i in range(0, len(key_list), 900):
-        chunk = key_list[i : i + 900]
+    if conn.dialect.name == "sqlite":
+        # Hot path of every ingest batch: plain driver SQL, no statement compilation.
+        for chunk in chunks(key_list):
+            found.update(
+                conn.exec_driver_sql(
+                    f"SELECT key, customer_id FROM identities WHERE key IN ({marks(chunk)})",
+                    tuple(chunk),
+                ).all()
+            )
+        return found
+    table = table_of(Identity)
+    for chunk in chunks(key_list):
         rows = conn.execute(select(table.c.key, table.c.customer_id).where(table.c.key.in_(chunk)))
         found.update({k: c for k, c in rows})
     return found
@@ -31,8 +40,8 @@ def identities_by_key(session: Session, keys: Iterable[str]) -> dict[str, str]:
 def customers_by_id(session: Session, ids: Iterable[str]) -> dict[str, Customer]:
     id_list = list(dict.fromkeys(ids))
     out: dict[str, Customer] = {}
-    for i in range(0, len(id_list), 900):
-        rows = session.scalars(select(Customer).where(Customer.id.in_(id_list[i : i + 900])))
+    for chunk in chunks(id_list):
+        rows = session.scalars(select(Customer).where(Customer.id.in_(chunk)))
         out.update({c.id: c for c in rows})
     return out
 
@@ -72,6 +81,8 @@ def customer_heads(session: Session, ids: Iterable[str]) -> list[CustomerHead]:
 def strong_identity_owners(session: Session, customer_ids: Iterable[str]) -> set[str]:
     """Which of these customers have at least one strong identity (are "known people")."""
     ids = list(set(customer_ids))
+    if not ids:
+        return set()
     table = table_of(Identity)
     conn = session.connection()
     out: set[str] = set()

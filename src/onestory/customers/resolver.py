@@ -21,7 +21,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from onestory.customers import repository as repo
-from onestory.customers.identity import IdentityKey
+from onestory.customers.identity import IdentityKey, is_strong_key
 from onestory.kit.ids import new_id
 from onestory.models import Customer, CustomerMerge, Identity
 
@@ -73,7 +73,12 @@ class IdentityResolver:
         found = repo.customer_heads(self.session, missing)
         found_ids = {h.id for h in found}
         parents = {h.merged_into for h in found if h.merged_into} - set(self._custs)
-        known = repo.strong_identity_owners(self.session, found_ids)
+        # Owners of a strong key read in `prefetch` are known people; ask the store only
+        # about the others (reached through a weak key, an explicit id or a merge).
+        known = {
+            owner for key, owner in self._owner.items() if owner in found_ids and is_strong_key(key)
+        }
+        known |= repo.strong_identity_owners(self.session, found_ids - known)
         for h in found:
             self._custs[h.id] = _Cust(
                 h.id,
@@ -225,8 +230,11 @@ class IdentityResolver:
         self.session.flush()
         return survivor
 
-    def _flush_pending(self) -> None:
+    def _flush_pending(self, spans: dict[str, tuple[datetime, datetime]] | None = None) -> None:
         new_custs = sorted((c for c in self._custs.values() if c.new), key=lambda c: c.id)
+        for c in new_custs:
+            if spans and c.id in spans:
+                c.first_seen, c.last_seen = spans[c.id]
         repo.insert_rows(
             self.session,
             Customer,
@@ -237,6 +245,8 @@ class IdentityResolver:
                     "traits": {},
                     "merged_into": c.merged_into,
                     "created_at": c.created_at,
+                    "first_seen": c.first_seen,
+                    "last_seen": c.last_seen,
                 }
                 for c in new_custs
             ],
@@ -252,9 +262,10 @@ class IdentityResolver:
         repo.insert_rows(self.session, Identity, rows)
         self._new_identities.clear()
 
-    def flush(self) -> None:
-        """Write new customers and identities, and names learnt for existing customers."""
-        self._flush_pending()
+    def flush(self, spans: dict[str, tuple[datetime, datetime]] | None = None) -> None:
+        """Write new customers (with their seen window from ``spans``, keyed by root customer)
+        and identities, and names learnt for existing customers."""
+        self._flush_pending(spans)
         for c in self._custs.values():
             if c.name_dirty:
                 row = self.session.get(Customer, c.id)

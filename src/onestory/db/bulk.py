@@ -9,7 +9,7 @@ more than SQLite's own insert for the ingest path. PostgreSQL keeps SQLAlchemy's
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from functools import lru_cache
 from itertools import repeat
 from typing import Any
@@ -21,6 +21,20 @@ from onestory.db.base import UTCDateTime, sqlite_timestamp
 from onestory.kit.jsonutil import dumps
 
 Convert = Callable[[Any], Any]
+
+# Bound values per statement when a list is split for ``IN (...)`` (SQLite's default limit is
+# 32,766; small enough for old builds too).
+IN_CHUNK = 900
+
+
+def chunks(values: Sequence[Any], size: int = IN_CHUNK) -> Iterator[Sequence[Any]]:
+    for i in range(0, len(values), size):
+        yield values[i : i + size]
+
+
+def marks(values: Sequence[Any]) -> str:
+    """``?, ?, ?`` for a SQLite driver-level ``IN`` list of these values."""
+    return ", ".join("?" * len(values))
 
 
 def _converter(column_type: Any) -> Convert | None:

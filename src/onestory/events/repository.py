@@ -10,7 +10,7 @@ from sqlalchemy import ColumnElement, Connection, and_, func, or_, select, text
 from sqlalchemy.orm import Session
 
 from onestory.db.base import table_of
-from onestory.db.bulk import insert_many
+from onestory.db.bulk import chunks, insert_many, marks
 from onestory.models import Event, Insight, PipelineJob
 
 
@@ -24,13 +24,21 @@ def existing_by_idempotency(
         by_source.setdefault(source, []).append(key)
     events = table_of(Event)
     conn = session.connection()
+    sqlite = conn.dialect.name == "sqlite"
     for source, keys in by_source.items():
-        for i in range(0, len(keys), 900):
-            rows = conn.execute(
-                select(events.c.idempotency_key, events.c.id, events.c.customer_id).where(
-                    events.c.source == source, events.c.idempotency_key.in_(keys[i : i + 900])
+        for chunk in chunks(keys):
+            if sqlite:  # hot path of every batch: driver SQL, no statement compilation
+                rows: Any = conn.exec_driver_sql(
+                    "SELECT idempotency_key, id, customer_id FROM events "
+                    f"WHERE source = ? AND idempotency_key IN ({marks(chunk)})",
+                    (source, *chunk),
                 )
-            )
+            else:
+                rows = conn.execute(
+                    select(events.c.idempotency_key, events.c.id, events.c.customer_id).where(
+                        events.c.source == source, events.c.idempotency_key.in_(chunk)
+                    )
+                )
             for found, eid, cid in rows:
                 if found is not None:
                     out[(source, found)] = (eid, cid)
@@ -84,11 +92,9 @@ def insert_events(session: Session, rows: list[dict[str, Any]]) -> list[int]:
 
 def _seqs_by_id(conn: Connection, ids: list[str]) -> list[int]:
     seq_of: dict[str, int] = {}
-    for i in range(0, len(ids), 900):
-        chunk = ids[i : i + 900]
+    for chunk in chunks(ids):
         found = conn.exec_driver_sql(
-            f"SELECT id, seq FROM events WHERE id IN ({','.join('?' * len(chunk))})",
-            tuple(chunk),
+            f"SELECT id, seq FROM events WHERE id IN ({marks(chunk)})", tuple(chunk)
         )
         seq_of.update({eid: seq for eid, seq in found})
     return [seq_of[eid] for eid in ids]

@@ -270,7 +270,9 @@ def record_prepared(
         outcomes[v.index] = ItemOutcome(v.index, 201, v.id, cid)
         if pair:
             seen_in_batch[pair] = v.index
-    resolver.flush()
+    # The seen window of each customer; new customers are written with theirs.
+    spans = _seen_spans(rows, resolver)
+    resolver.flush(spans)
 
     # Events attributed before a merge later in the same batch point at the merged record;
     # answer with the survivor, which is what a reader of the story will see.
@@ -297,11 +299,14 @@ def record_prepared(
             )
         )
     recorded = Recorded(repo.insert_events(session, rows), rows)
-    _touch_seen(session, rows, resolver)
+    customers_repo.touch_seen(session, spans, resolver.seen_windows())
     return [o for o in outcomes if o is not None], recorded
 
 
-def _touch_seen(session: Session, rows: list[dict[str, Any]], resolver: IdentityResolver) -> None:
+def _seen_spans(
+    rows: list[dict[str, Any]], resolver: IdentityResolver
+) -> dict[str, tuple[datetime, datetime]]:
+    """(first, last) occurrence per (root) customer among the events sent in this batch."""
     spans: dict[str, tuple[datetime, datetime]] = {}
     for r in rows:
         cid = r["customer_id"]
@@ -314,7 +319,7 @@ def _touch_seen(session: Session, rows: list[dict[str, Any]], resolver: Identity
             spans[root] = (min(f, t), max(la, t))
         else:
             spans[root] = (t, t)
-    customers_repo.touch_seen(session, spans, resolver.seen_windows())
+    return spans
 
 
 def _draft_row(draft: EventDraft, now: datetime) -> dict[str, Any]:
