@@ -39,7 +39,8 @@ from onestory.pipeline.stages import STAGES, AfterCommit, StageContext, StageHan
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 3
-# How many batches a worker takes from the bus at once, to pick the urgent events among them.
+# How many batches an in-process worker takes from the bus at once, to pick the urgent events
+# among them.
 HOLD_BATCHES = 10
 
 
@@ -91,6 +92,10 @@ class Pipeline:
         # already knows about the seqs it holds.
         self.urgent_types: set[str] = set()
         self._urgent: dict[int, bool] = {}
+        # In-process, a worker holds several batches to pick the urgent events among them; on
+        # a shared bus (Redis, several worker processes) it takes one batch at a time, so the
+        # other workers get their share of a backlog.
+        self.hold_batches = HOLD_BATCHES if bus.name == "memory" else 1
 
     def add_handler(self, stage: str, handler: StageHandler) -> None:
         if stage not in self.handlers:
@@ -332,7 +337,7 @@ class Pipeline:
             got = await self.bus.consume(
                 topic(stage),
                 self._consumer,
-                max_items=self.batch_size * HOLD_BATCHES,
+                max_items=self.batch_size * self.hold_batches,
                 timeout=0.01 if held else 1.0,
             )
             for d in got:

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from fastapi.concurrency import run_in_threadpool
 from sqlalchemy.exc import IntegrityError
 
+from onestory.cases.service import FULFILLING
 from onestory.proactive.engine import playbooks_acted
 from onestory.proactive.playbooks import specs, sync_files
 from onestory.proactive.scheduler import DeferredSender
@@ -21,8 +22,10 @@ def setup(runtime: Runtime) -> None:
     are loaded into the store at start (a higher file version replaces the stored one)."""
     runtime.pipeline.add_handler("detect", signals_detected)
     runtime.pipeline.add_handler("act", playbooks_acted)
-    # A failed payment must not wait behind a backlog of page views.
+    # A failed payment must not wait behind a backlog of page views; nor may the events that
+    # settle promises, or a backlog would let the promise checker break a kept promise.
     runtime.pipeline.prioritise(urgent_types())
+    runtime.pipeline.prioritise([*FULFILLING, "task.updated"])
 
     async def load_playbooks() -> None:
         def work() -> list[str]:
