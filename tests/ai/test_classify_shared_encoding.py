@@ -119,3 +119,12 @@ def test_a_failing_background_encode_degrades_only_the_models_that_need_it(tmp_p
     assert "encoder out of memory" in result.intent.explanation
     assert result.sentiment.label == "negative"  # the lexicon default does not need vectors
     assert result.language.label == "en"
+
+
+def test_clear_forgets_the_remembered_vectors():
+    inner = CountingEmbedder()
+    shared = SharedEncoder(inner)
+    shared.encode(["a"])
+    shared.clear()
+    shared.encode(["a"])
+    assert inner.calls == [["a"], ["a"]]

@@ -103,6 +103,11 @@ class SharedEncoder:
     def dimension(self) -> int:
         return self.inner.dimension
 
+    def clear(self) -> None:
+        """Forget every remembered vector (benchmarks measure the cost of new texts)."""
+        with self._lock:
+            self._vectors.clear()
+
     def encode(self, texts: Sequence[str]) -> NDArray[np.float32]:
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
