@@ -13,6 +13,7 @@ from onestory.bus.memory import MemoryBus
 from onestory.bus.redis import RedisBus
 from onestory.config import Settings
 from onestory.db import Database, create_database
+from onestory.db.engine import WalCheckpointer
 from onestory.events.service import Recorded
 from onestory.kit import gctune
 from onestory.kit.clock import Clock, SystemClock
@@ -75,6 +76,17 @@ def build_runtime(settings: Settings, *, clock: Clock | None = None) -> Runtime:
     services: dict[str, Any] = {"settings": settings, "live": live}
     pipeline = Pipeline(db, bus, clock, services=services, batch_size=settings.pipeline.batch_size)
     runtime = Runtime(settings, db, bus, live, pipeline, clock, services)
+    if db.is_sqlite:
+        checkpointer = WalCheckpointer(db)
+
+        async def start_checkpoints() -> None:
+            checkpointer.start()
+
+        async def stop_checkpoints() -> None:
+            await asyncio.to_thread(checkpointer.stop)
+
+        runtime.on_start.append(start_checkpoints)
+        runtime.on_stop.append(stop_checkpoints)
     from onestory.wiring import setup
 
     setup(runtime)

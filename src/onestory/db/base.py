@@ -67,15 +67,27 @@ class UTCDateTime(TypeDecorator[datetime]):
         return _sqlite_result
 
 
+# The last conversion, as one tuple (read and replaced atomically): a batch's rows share their
+# received_at / created_at object, so most calls are a hit.
+_last_timestamp: tuple[datetime | None, str | None] = (None, None)
+
+
 def sqlite_timestamp(value: datetime | None) -> str | None:
     """A timestamp as SQLAlchemy writes SQLite DATETIME: naive UTC, always with microseconds."""
+    global _last_timestamp
+    last = _last_timestamp
+    if value is last[0]:
+        return last[1]
     if value is None:
         return None
+    original = value
     if value.tzinfo is not UTC:
         if value.tzinfo is None:
             raise ValueError("naive datetime given to a UTCDateTime column")
         value = value.astimezone(UTC)
-    return value.replace(tzinfo=None).isoformat(" ", "microseconds")
+    text = value.replace(tzinfo=None).isoformat(" ", "microseconds")
+    _last_timestamp = (original, text)
+    return text
 
 
 def _sqlite_result(value: str | None) -> datetime | None:
