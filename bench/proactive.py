@@ -129,6 +129,7 @@ async def run(args: argparse.Namespace, url: str, data_dir: Path) -> dict[str, A
     lag_ticks = 0
     ingest_s = 0.0
     backlogs: list[int] = []
+    pending: list[int] = []
     for k in range(ticks):
         batch = background(per_tick, rng)
         if k % probes_every == 0:
@@ -140,6 +141,9 @@ async def run(args: argparse.Namespace, url: str, data_dir: Path) -> dict[str, A
         backlog = getattr(runtime.bus, "backlog", None)
         if backlog is not None:
             backlogs.append(sum(backlog(topic(st)) for st in STAGES))
+        if k % 10 == 0:
+            # Jobs not yet through the pipeline (the bus backlog leaves out what a worker holds).
+            pending.append(await asyncio.to_thread(runtime.pipeline.pending_count))
         sent += len(batch)
         if k % probes_every == 0:
             probe_ids.append(str(outcomes[-1].id))
@@ -182,6 +186,10 @@ async def run(args: argparse.Namespace, url: str, data_dir: Path) -> dict[str, A
         "probes": len(probe_ids),
         "probes_with_queued_message": len(lat),
         "ingest_seconds": round(ingest_s, 2),
+        "pipeline_jobs_pending_each_second": {
+            "mean": round(sum(pending) / len(pending), 1) if pending else None,
+            "max": max(pending, default=None),
+        },
         "bus_backlog_per_tick": {
             "mean": round(sum(backlogs) / len(backlogs), 1) if backlogs else None,
             "max": max(backlogs, default=None),
