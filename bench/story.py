@@ -2,7 +2,7 @@
 
 Run from the repository root::
 
-    .venv/bin/python bench/story.py [--events 1000000] [--reads 500] [--keep PATH]
+    .venv/bin/python bench/story.py [--events 1000000] [--reads 500] [--keep PATH] [--gc default]
 
 Builds a SQLite store with the real migrations in a temp file, then fills it fast with
 SQLAlchemy Core bulk inserts (not through the ingest API): 50,000 customers, event counts per
@@ -11,19 +11,28 @@ events carrying text (so the FTS5 index is populated too), and one "hot" custome
 1,000 events, a third of them messages with four AI insights each. Then it times
 ``GET /v1/customers/{id}/story`` for the hot customer in two ways and says which is which:
 
-- ``service``: ``customers.service.story()`` in a fresh read transaction per call (what the
-  endpoint does, minus HTTP);
-- ``http_asgi``: the full FastAPI app (auth, validation, JSON) through an in-process ASGI
-  client (no sockets).
+- ``service``: ``customers.service.story()`` in a fresh read transaction per call, plus the
+  orjson serialisation of its document (what the endpoint does, minus HTTP);
+- ``http_asgi``: the full FastAPI app (auth, parameter validation, JSON) through an
+  in-process ASGI client (no sockets), as the server's time (``server_ms``: from the request
+  entering the ASGI app to the last byte of the response) and as the test client's round
+  trip (``client_ms``: adds the client's request building and its thread hand-off).
 
 Each for the first page (50 items), a deep page (a cursor ~900 items in) and a filtered page
 (``type=payment.*``). Also prints SQLite's query plan for the story query, which must use the
 ``ix_events_customer_time`` (customer_id, occurred_at, seq) index. Prints one JSON document.
+
+``--gc serve`` (the default) measures with the garbage-collector settings ``onestory serve``
+applies (``kit/gctune``: young-generation threshold 10,000, start-up heap frozen);
+``--gc default`` with CPython's. Collections during the timed reads are reported per
+generation (count, longest pause). ``--keep`` reuses a built store and runs the migrations on
+it first, so a store built before a newer migration gets it (the build takes minutes).
 """
 
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import platform
@@ -36,6 +45,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import orjson
 from fastapi.testclient import TestClient
 from sqlalchemy import select, text
 
@@ -47,6 +57,7 @@ from onestory.db import create_database
 from onestory.db.base import table_of
 from onestory.db.migrate import upgrade
 from onestory.events import repository as events_repo
+from onestory.kit import gctune
 from onestory.kit.clock import SystemClock
 from onestory.kit.ids import new_id
 from onestory.models import Customer, Event, Identity, Insight
@@ -193,6 +204,41 @@ def build(url: str, n_events: int, n_customers: int, seed: int) -> tuple[str, fl
     return hot, time.perf_counter() - t0
 
 
+class ServerTimer:
+    """ASGI wrapper: the server's own time for the last request, without the test client."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+        self.last_s = 0.0
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        t = time.perf_counter()
+        await self.app(scope, receive, send)
+        self.last_s = time.perf_counter() - t
+
+
+class GcPauses:
+    """Cyclic garbage-collector passes while reads are timed, per generation."""
+
+    def __init__(self) -> None:
+        self.pauses: dict[int, list[float]] = {0: [], 1: [], 2: []}
+        self._start = 0.0
+        gc.callbacks.append(self._callback)
+
+    def _callback(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            self._start = time.perf_counter()
+        else:
+            self.pauses[info["generation"]].append((time.perf_counter() - self._start) * 1000)
+
+    def stop(self) -> dict[str, dict[str, float]]:
+        gc.callbacks.remove(self._callback)
+        return {
+            f"gen{g}": {"count": len(v), "max_ms": round(max(v, default=0.0), 2)}
+            for g, v in self.pauses.items()
+        }
+
+
 def pct(values: list[float], p: float) -> float:
     s = sorted(values)
     return round(s[min(len(s) - 1, int(len(s) * p))] * 1000, 2)
@@ -212,13 +258,26 @@ def main() -> None:
     p.add_argument("--customers", type=int, default=50_000)
     p.add_argument("--reads", type=int, default=500)
     p.add_argument("--keep", type=Path, help="build (or reuse) the store at this path")
+    p.add_argument(
+        "--gc",
+        choices=["serve", "default"],
+        default="serve",
+        help="serve: the garbage-collector settings `onestory serve` applies (kit/gctune); "
+        "default: CPython's defaults",
+    )
     a = p.parse_args()
+    if a.gc == "serve":
+        gctune.enable()
     tmp = Path(tempfile.mkdtemp(prefix="onestory-story-"))
     path = a.keep or tmp / "story.db"
     url = f"sqlite:///{path}"
     hot_file = path.with_suffix(".hot")
     if a.keep and hot_file.exists():
         hot, build_s = hot_file.read_text().strip(), 0.0
+        # A reused store may predate a migration (an index the read path relies on).
+        reused = create_database(url)
+        upgrade(reused.engine)
+        reused.dispose()
     else:
         hot, build_s = build(url, a.events, a.customers, seed=3)
         hot_file.write_text(hot)
@@ -234,7 +293,7 @@ def main() -> None:
         )
         stmt = (
             select(Event)
-            .where(Event.customer_id.in_([hot]))
+            .where(Event.customer_id == hot)
             .order_by(Event.occurred_at.desc(), Event.seq.desc())
             .limit(51)
         )
@@ -251,45 +310,58 @@ def main() -> None:
             out.append(time.perf_counter() - t)
         return out
 
-    with db.transaction() as s:
-        first = service.story(s, hot, limit=50)
-        deep_cursor = first.next_cursor
-        for _ in range(17):
-            assert deep_cursor
-            deep_cursor = service.story(s, hot, limit=50, cursor=deep_cursor).next_cursor
-    assert len(first.items) == 50
-
     def svc(**kw: Any) -> Any:
         def run() -> None:
             with db.transaction() as s:
-                service.story(s, hot, limit=50, **kw)
+                orjson.dumps(service.story(s, hot, limit=50, **kw), option=orjson.OPT_UTC_Z)
 
         return run
 
-    results: dict[str, Any] = {
-        "service_first_page": summary(timed(svc())),
-        "service_deep_page": summary(timed(svc(cursor=deep_cursor))),
-        "service_filtered_page": summary(timed(svc(types=["payment.*"]))),
-    }
+    results: dict[str, Any] = {}
+    gc_pauses: dict[str, Any] = {}
     app = create_app(settings)
-    with TestClient(app) as client:
+    timer = ServerTimer(app)
+    # The app's start-up (lifespan) freezes the heap under --gc serve, as `onestory serve`
+    # does, so every case below runs inside it.
+    with TestClient(timer) as client:
+        with db.transaction() as s:
+            first = service.story(s, hot, limit=50)
+            deep_cursor = first["next_cursor"]
+            for _ in range(17):
+                assert deep_cursor
+                deep_cursor = service.story(s, hot, limit=50, cursor=deep_cursor)["next_cursor"]
+        assert len(first["items"]) == 50
+
+        pauses = GcPauses()
+        results["service_first_page"] = summary(timed(svc()))
+        results["service_deep_page"] = summary(timed(svc(cursor=deep_cursor)))
+        results["service_filtered_page"] = summary(timed(svc(types=["payment.*"])))
+        gc_pauses["service"] = pauses.stop()
+
         rt = app.state.runtime
-        with rt.db.transaction() as s:
+        with rt.db.transaction(write=True) as s:
             _k, secret = create_key(s, "bench", ["admin"], clock=SystemClock())
         h = {"Authorization": f"Bearer {secret}"}
 
-        def http(params: dict[str, Any]) -> Any:
+        def http(name: str, params: dict[str, Any]) -> None:
+            server: list[float] = []
+
             def run() -> None:
                 r = client.get(f"/v1/customers/{hot}/story", params=params, headers=h)
                 assert r.status_code == 200, r.text
+                server.append(timer.last_s)
 
-            return run
+            client_s = timed(run)
+            results[name] = {
+                "server_ms": summary(server[-a.reads :]),
+                "client_ms": summary(client_s),
+            }
 
-        results["http_asgi_first_page"] = summary(timed(http({"limit": 50})))
-        results["http_asgi_deep_page"] = summary(timed(http({"limit": 50, "cursor": deep_cursor})))
-        results["http_asgi_filtered_page"] = summary(
-            timed(http({"limit": 50, "type": "payment.*"}))
-        )
+        pauses = GcPauses()
+        http("http_asgi_first_page", {"limit": 50})
+        http("http_asgi_deep_page", {"limit": 50, "cursor": deep_cursor})
+        http("http_asgi_filtered_page", {"limit": 50, "type": "payment.*"})
+        gc_pauses["http_asgi"] = pauses.stop()
     db.dispose()
     with create_database(url).transaction() as s:
         search_t = timed(
@@ -311,8 +383,11 @@ def main() -> None:
                     "size_mb": round(path.stat().st_size / 1e6, 1),
                 },
                 "reads_per_case": a.reads,
+                "gc_settings": a.gc,
+                "load_average_1m": round(os.getloadavg()[0], 2),
                 "story_query_plan": plan,
                 "results": results,
+                "gc_during_reads": gc_pauses,
                 "target": "p99 <= 25 ms",
             },
             indent=2,

@@ -9,6 +9,9 @@ from typing import Any
 
 import pytest
 
+from onestory.customers import repository as customers_repo
+from onestory.customers.schemas import StoryPage
+from onestory.models import Insight
 from tests.conftest import Api, event, make_settings, open_api
 
 
@@ -207,3 +210,66 @@ def test_full_text_search_over_event_text(api: Api) -> None:
     # User input is never query syntax.
     for q in ['"unbalanced', "router OR", "a AND (b", "*", "NEAR(x y)"]:
         assert api.get("/v1/search/events", params={"q": q}).status_code == 200, q
+
+
+def test_story_body_is_exactly_the_documented_story_page(api: Api) -> None:
+    """The endpoint writes its JSON with orjson, past FastAPI's response_model pass: the body
+    must still be what the StoryPage model documents in OpenAPI, byte for byte as the model
+    would serialise it, on the first page (with profile) and later ones (profile null)."""
+    cid, _items = seed(api, 12)
+    merged = api.post(
+        "/v1/events",
+        json=event(
+            email="story@example.com",
+            phone="+44 7911 123456",
+            name="Stella Story",
+            key="p",
+            payload={"text": "zoë says ünïcode £5 and 1e-7", "n": 0.1, "big": 2**53},
+        ),
+    )
+    assert merged.status_code == 201
+    api.drain(120)
+    page = api.get(f"/v1/customers/{cid}/story", params={"limit": 4}).json()
+    # Insights as the enrich stage stores them (this app runs with AI off).
+    with api.runtime.db.transaction(write=True) as s:
+        customers_repo.insert_rows(
+            s,
+            Insight,
+            [
+                {
+                    "event_id": item["id"],
+                    "customer_id": cid,
+                    "kind": kind,
+                    "value": value,
+                    "confidence": 0.25 * n,
+                    "explanation": "because",
+                    "model": "test",
+                    "model_version": "1",
+                    "created_at": T0,
+                }
+                for n, item in enumerate(page["items"][:2])
+                for kind, value in (
+                    ("sentiment", {"label": "negative", "score": -0.6}),
+                    ("language", "en"),
+                )
+            ],
+        )
+    first = api.get(f"/v1/customers/{cid}/story", params={"limit": 4})
+    assert first.headers["content-type"] == "application/json"
+    model = StoryPage.model_validate_json(first.content)
+    assert first.content == model.model_dump_json().encode()
+    assert model.profile is not None and model.profile.total_events >= 13
+    with_insights = [i for i in model.items if i.insights]
+    assert len(with_insights) == 2
+    assert [i.kind for i in with_insights[0].insights] == ["sentiment", "language"]
+    assert with_insights[1].insights[0].value == {"label": "negative", "score": -0.6}
+    sent = next(i for i in page_through(api, cid, 500) if i["idempotency_key"] == "p")
+    assert sent["payload"]["text"] == "zoë says ünïcode £5 and 1e-7"
+    assert (sent["payload"]["n"], sent["payload"]["big"]) == (0.1, 2**53)
+    later = api.get(f"/v1/customers/{cid}/story", params={"limit": 4, "cursor": model.next_cursor})
+    assert later.content == StoryPage.model_validate_json(later.content).model_dump_json().encode()
+    assert later.json()["profile"] is None
+    # The schema clients read in OpenAPI is still StoryPage.
+    spec = api.get("/openapi.json").json()
+    ok = spec["paths"]["/v1/customers/{customer_id}/story"]["get"]["responses"]["200"]
+    assert ok["content"]["application/json"]["schema"]["$ref"].endswith("/StoryPage")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -16,7 +17,6 @@ from onestory.customers.schemas import (
     IdentityOut,
     MergeOut,
     Profile,
-    StoryPage,
 )
 from onestory.enrich.redaction import public_payload
 from onestory.events import repository as events_repo
@@ -134,12 +134,20 @@ def story(
     channels: Sequence[str] | None = None,
     since: datetime | None = None,
     until: datetime | None = None,
-) -> StoryPage:
-    """One page of a customer's story, newest first, across every merged record."""
-    root = get_root(session, customer_id)
-    ids = repo.group_ids(session, root.id)
+) -> dict[str, Any]:
+    """One page of a customer's story, newest first, across every merged record.
+
+    Returns the ``StoryPage`` document as plain JSON-ready values (datetimes stay datetimes)
+    built from plain rows: this is the hottest read of the product, and an ORM object per
+    event plus a pydantic model per event and insight cost more than the SQL. The endpoint
+    serialises it with orjson; ``tests/core/test_story.py`` checks that it validates as
+    ``StoryPage`` and serialises exactly as the model would."""
+    head = repo.group_head(session, customer_id)
+    if head is None:
+        raise NotFound(f"customer {customer_id} does not exist")
     before = decode_cursor(cursor) if cursor else None
-    rows = events_repo.story_page(
+    ids = head.ids
+    rows = repo.story_event_rows(
         session,
         ids,
         limit=limit + 1,
@@ -151,13 +159,80 @@ def story(
     )
     more = len(rows) > limit
     rows = rows[:limit]
-    return StoryPage(
-        customer_id=root.id,
-        requested_id=customer_id,
-        profile=profile(session, root, ids) if cursor is None else None,
-        items=events_out(session, rows, dict.fromkeys(ids, root.id)),
-        next_cursor=encode_cursor(rows[-1].occurred_at, rows[-1].seq) if more and rows else None,
-    )
+    insights: dict[str, list[dict[str, Any]]] = {}
+    for i in repo.insight_rows(session, [r.id for r in rows]):
+        insights.setdefault(i.event_id, []).append(
+            {
+                "kind": i.kind,
+                "value": i.value,
+                "confidence": i.confidence,
+                "explanation": i.explanation,
+                "model": i.model,
+                "model_version": i.model_version,
+            }
+        )
+    root = head.id
+    group = set(ids)
+    items = [
+        {
+            "id": r.id,
+            "type": r.type,
+            "source": r.source,
+            "channel": r.channel,
+            "occurred_at": r.occurred_at,
+            "received_at": r.received_at,
+            "customer_id": root if r.customer_id in group else r.customer_id,
+            "idempotency_key": r.idempotency_key,
+            "payload": public_payload(r.payload),
+            "insights": insights.get(r.id, []),
+        }
+        for r in rows
+    ]
+    last = rows[-1] if more and rows else None
+    return {
+        "customer_id": root,
+        "requested_id": customer_id,
+        "profile": profile_document(session, head) if cursor is None else None,
+        "items": items,
+        "next_cursor": encode_cursor(last.occurred_at, last.seq) if last is not None else None,
+    }
+
+
+def profile_document(session: Session, head: repo.GroupHead) -> dict[str, Any]:
+    """The ``Profile`` document of a group from plain rows (the story's first page)."""
+    counts = repo.channel_count_rows(session, head.ids)
+    return {
+        "id": head.id,
+        "display_name": head.display_name,
+        "traits": head.traits or {},
+        "identities": [
+            {
+                "kind": i.kind,
+                "value": i.value,
+                "strong": i.strong,
+                "customer_id": i.customer_id,
+                "created_at": i.created_at,
+            }
+            for i in repo.identity_rows(session, head.ids)
+        ],
+        "first_seen": head.first_seen,
+        "last_seen": head.last_seen,
+        "counts_by_channel": counts,
+        "total_events": sum(counts.values()),
+        "merged_ids": head.ids[1:],
+        "merges": [
+            {
+                "id": m.id,
+                "survivor_id": m.survivor_id,
+                "merged_id": m.merged_id,
+                "reason": m.reason,
+                "evidence": m.evidence,
+                "created_at": m.created_at,
+                "reverted_at": m.reverted_at,
+            }
+            for m in repo.merge_rows(session, head.ids)
+        ],
+    }
 
 
 def find(session: Session, q: str, *, limit: int = 20) -> list[CustomerSummary]:
