@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
@@ -164,7 +164,8 @@ def validate_item(
         type=event.type,
         source=event.source,
         channel=event.channel.value if event.channel else None,
-        occurred_at=event.occurred_at,
+        # In UTC here (possibly in a worker process), so the write converts no time zones.
+        occurred_at=event.occurred_at.astimezone(UTC),
         idempotency_key=event.idempotency_key,
         customer_id=event.customer.customer_id,
         name=event.customer.name,
