@@ -271,6 +271,11 @@ STORY_EVENT_COLUMNS = (
 )
 
 
+def _in_group(column: Any, ids: Sequence[str]) -> ColumnElement[bool]:
+    """``column = ?`` for the usual group of one (no expanding IN to render per call)."""
+    return column == ids[0] if len(ids) == 1 else column.in_(ids)  # type: ignore[no-any-return]
+
+
 @dataclass(slots=True)
 class GroupHead:
     """A root customer (what the profile shows) and the ids of its merge group, root first."""
@@ -341,11 +346,7 @@ def story_event_rows(
     The order (occurred_at, seq) is the ``ix_events_customer_time`` index's, so SQLite walks
     the index backwards and stops after ``limit`` rows, with no sort step."""
     c = _events.c
-    conds: list[ColumnElement[bool]] = [
-        c.customer_id == customer_ids[0]
-        if len(customer_ids) == 1
-        else c.customer_id.in_(customer_ids)
-    ]
+    conds: list[ColumnElement[bool]] = [_in_group(c.customer_id, customer_ids)]
     if before is not None:
         t, seq = before
         conds.append(or_(c.occurred_at < t, and_(c.occurred_at == t, c.seq < seq)))
@@ -390,13 +391,10 @@ def insight_rows(session: Session, event_ids: Sequence[str]) -> list[Any]:
 def channel_count_rows(session: Session, customer_ids: Sequence[str]) -> dict[str, int]:
     """Events per channel of the group: an index-only scan of ``ix_events_customer_channel``."""
     c = _events.c
-    where = (
-        c.customer_id == customer_ids[0]
-        if len(customer_ids) == 1
-        else c.customer_id.in_(customer_ids)
-    )
     rows = session.connection().execute(
-        select(c.channel, func.count()).where(where).group_by(c.channel)
+        select(c.channel, func.count())
+        .where(_in_group(c.customer_id, customer_ids))
+        .group_by(c.channel)
     )
     return {(ch or "none"): n for ch, n in rows}
 
@@ -405,7 +403,7 @@ def identity_rows(session: Session, customer_ids: Sequence[str]) -> list[Any]:
     c = _identities.c
     stmt = (
         select(c.kind, c.value, c.strong, c.customer_id, c.created_at)
-        .where(c.customer_id.in_(customer_ids))
+        .where(_in_group(c.customer_id, customer_ids))
         .order_by(c.strong.desc(), c.kind, c.value)
     )
     return list(session.connection().execute(stmt).all())
@@ -415,7 +413,7 @@ def merge_rows(session: Session, customer_ids: Sequence[str]) -> list[Any]:
     c = _merges.c
     stmt = (
         select(c.id, c.survivor_id, c.merged_id, c.reason, c.evidence, c.created_at, c.reverted_at)
-        .where(or_(c.survivor_id.in_(customer_ids), c.merged_id.in_(customer_ids)))
+        .where(or_(_in_group(c.survivor_id, customer_ids), _in_group(c.merged_id, customer_ids)))
         .order_by(c.created_at.desc())
     )
     return list(session.connection().execute(stmt).all())
