@@ -193,13 +193,21 @@ def _anchored(pattern: re.Pattern[str], anchor: str, text: str) -> Iterator[re.M
             yield found
 
 
+def _gate_regex(words: tuple[str, ...]) -> re.Pattern[str] | None:
+    """One compiled search for "any of these words occurs" (a C-level scan, not a loop)."""
+    return re.compile("|".join(map(re.escape, words))) if words else None
+
+
+_NAME_GATES = tuple(_gate_regex(gate) for _, _, gate, _ in _NAME_PATTERNS)
+
+
 def find_names(text: str) -> Iterator[Hit]:
     lower = text.lower()
     signature = _signature(text, lower)
     if signature is not None:
         yield signature
-    for pattern, confidence, gate, anchor in _NAME_PATTERNS:
-        if gate and not any(word in lower for word in gate):
+    for (pattern, confidence, _, anchor), gate in zip(_NAME_PATTERNS, _NAME_GATES, strict=True):
+        if gate is not None and gate.search(lower) is None:
             continue
         for m in _anchored(pattern, anchor, text):
             span = _trim_name(text, m.start("n"), m.end("n"))
@@ -284,10 +292,13 @@ _ADDRESS_PATTERNS: tuple[tuple[re.Pattern[str], float, tuple[str, ...]], ...] = 
 )  # fmt: skip
 
 
+_ADDRESS_GATES = tuple(_gate_regex(gate) for _, _, gate in _ADDRESS_PATTERNS)
+
+
 def find_addresses(text: str) -> Iterator[Hit]:
     lower = text.lower()
-    for pattern, confidence, gate in _ADDRESS_PATTERNS:
-        if gate and not any(word in lower for word in gate):
+    for (pattern, confidence, _), gate in zip(_ADDRESS_PATTERNS, _ADDRESS_GATES, strict=True):
+        if gate is not None and gate.search(lower) is None:
             continue
         for m in pattern.finditer(text):
             end = m.end()

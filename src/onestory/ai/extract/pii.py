@@ -312,14 +312,12 @@ def _ips(text: str) -> Iterable[PiiSpan]:
             yield PiiSpan(m.start(), m.end(), "ip", 0.9)
 
 
-def _has_digits(text: str, at_least: int) -> bool:
-    count = 0
-    for ch in text:
-        if "0" <= ch <= "9":
-            count += 1
-            if count >= at_least:
-                return True
-    return False
+_ASCII_DIGIT = re.compile(r"[0-9]")
+
+
+def _count_digits(text: str) -> int:
+    """ASCII digits in ``text`` (each detector needs a minimum before it is worth running)."""
+    return len(_ASCII_DIGIT.findall(text))
 
 
 def _resolve_overlaps(spans: list[PiiSpan]) -> list[PiiSpan]:
@@ -346,8 +344,8 @@ def _detect(text: str, region: str, kinds: Collection[PiiKind]) -> list[PiiSpan]
     if "email" in kinds:
         found.extend(_emails(text))
         found.extend(_obfuscated_emails(text, text.lower()))
-    digits5 = _has_digits(text, 5)
-    if digits5:
+    digits = _count_digits(text)
+    if digits >= 5:
         if "iban" in kinds:
             found.extend(
                 PiiSpan(h.start, h.end, "iban", h.confidence, h.subtype) for h in find_ibans(text)
@@ -361,11 +359,11 @@ def _detect(text: str, region: str, kinds: Collection[PiiKind]) -> list[PiiSpan]
                 PiiSpan(h.start, h.end, "national_id", h.confidence, h.subtype)
                 for h in find_national_ids(text)
             )
-    if "ip" in kinds and _has_digits(text, 4):
+    if "ip" in kinds and digits >= 4:
         found.extend(_ips(text))
-    if "phone" in kinds and _has_digits(text, 7):
+    if "phone" in kinds and digits >= 7:
         found.extend(_phones(text, region))
-    if "address" in kinds and _has_digits(text, 1):
+    if "address" in kinds and digits >= 1:
         found.extend(
             PiiSpan(h.start, h.end, "address", h.confidence, h.subtype)
             for h in find_addresses(text)
