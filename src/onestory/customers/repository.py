@@ -107,8 +107,7 @@ def strong_identity_owners(session: Session, customer_ids: Iterable[str]) -> set
 
 def group_ids(session: Session, root_id: str) -> list[str]:
     """The root customer plus every customer merged into it (merges are kept flat)."""
-    merged = session.scalars(select(Customer.id).where(Customer.merged_into == root_id)).all()
-    return [root_id, *merged]
+    return [root_id, *merged_children(session, root_id)]
 
 
 def identities_of(session: Session, customer_ids: Sequence[str]) -> list[Identity]:
