@@ -4,6 +4,7 @@ Run from the repository root::
 
     .venv/bin/python bench/proactive.py [--rate 2000] [--seconds 20] [--probes-per-second 10]
                                         [--store sqlite|postgres] [--batch-size 500]
+                                        [--stage-by-stage] [--no-priority]
 
 Builds the embedded default in this process (a fresh SQLite file, in-memory bus, pipeline
 workers in-process, every domain wired exactly as ``onestory serve`` does), then every 100 ms
@@ -112,8 +113,12 @@ async def run(args: argparse.Namespace, url: str, data_dir: Path) -> dict[str, A
         ),
     )
     runtime = build_runtime(settings)
+    # For comparisons: the pipeline as it was (one transaction per stage, strict arrival order).
+    runtime.pipeline.fused = not args.stage_by_stage
     await asyncio.to_thread(upgrade, runtime.db.engine)
     await start_runtime(runtime, workers=True)
+    if args.no_priority:
+        runtime.pipeline.urgent_types.clear()  # declared by the domains at build and start
     warm = runtime.services.get("enricher_warm_up")
     if warm is not None:
         await warm
@@ -196,6 +201,7 @@ async def run(args: argparse.Namespace, url: str, data_dir: Path) -> dict[str, A
         },
         "pipeline": {
             "fused": pipeline.fused,
+            "urgent_types": sorted(pipeline.urgent_types),
             "batch_size": pipeline.batch_size,
             "batches": pipeline.batches,
             "busy_seconds": round(pipeline.busy_seconds, 2),
@@ -221,6 +227,10 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     ap.add_argument(
         "--batch-size", type=int, default=PipelineSettings().batch_size, help="pipeline batch"
     )
+    ap.add_argument(
+        "--stage-by-stage", action="store_true", help="one transaction per stage (the old way)"
+    )
+    ap.add_argument("--no-priority", action="store_true", help="no urgent events first")
     args = ap.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
         schema = None
