@@ -219,3 +219,28 @@ def test_train_default_models_tunes_the_blend_on_tweeteval_val_when_present(tmp_
         "positive",
         "negative",
     ]
+
+
+def test_a_saved_vader_model_falls_back_to_the_lexicon_where_vader_is_missing(
+    tmp_path, monkeypatch, caplog
+):
+    import logging
+
+    from onestory.ai.classify import MessageClassifier, ModelStore
+    from onestory.ai.classify import sentiment as sentiment_module
+
+    model = _model()
+    model.vader_weight, model.score_thresholds = 1.0, (-0.2, 0.2)
+    ModelStore(tmp_path / "sentiment").save(model, {"name": model.name})
+
+    def missing(name):
+        raise ImportError(f"No module named {name!r}")
+
+    monkeypatch.setattr(sentiment_module, "_VADER", None)
+    monkeypatch.setattr(sentiment_module.importlib, "import_module", missing)
+    with caplog.at_level(logging.WARNING):
+        classifier = MessageClassifier.from_models_dir(tmp_path)
+    result = classifier.classify_one("this is horrible")
+    assert result.sentiment.model == "onestory-sentiment-lexicon"
+    assert result.sentiment.label == "negative"
+    assert "pip install" in caplog.text

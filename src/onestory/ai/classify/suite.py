@@ -26,7 +26,7 @@ from onestory.ai.classify._features import MAX_CHARS
 from onestory.ai.classify.emotion import LexiconEmotion
 from onestory.ai.classify.intent import IntentModel, load_or_train_default
 from onestory.ai.classify.language import default_language_detector
-from onestory.ai.classify.sentiment import LexiconSentiment
+from onestory.ai.classify.sentiment import LexiconSentiment, vader_scores
 from onestory.ai.classify.store import IntentModelStore, ModelStore
 from onestory.ai.protocols import Embedder, Prediction, TextClassifier
 
@@ -246,6 +246,8 @@ def _load_or(directory: Path, default: TextClassifier, embedder: Embedder | None
     try:
         model: TextClassifier = store.load()
         _attach(model, embedder)
+        if getattr(model, "vader_weight", 0.0):
+            vader_scores(["ok"])  # raises when vaderSentiment is not installed here
         return model
     except Exception as exc:
         log.warning("trained model in %s unusable, using %s: %s", directory, default.name, exc)
