@@ -3,6 +3,7 @@ pipeline from settings, migrates the schema, and (embedded default) runs the sta
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -21,6 +22,17 @@ from onestory.kit.http import ORJSONResponse, install_error_handlers
 from onestory.web.routes import router as web_router
 
 log = logging.getLogger(__name__)
+
+
+def _models_state(rt: Runtime) -> str:
+    """ "loading" while the AI models load in the background after start, then "ready" (a
+    failed load is logged and leaves the neutral fallbacks); "off" when AI is switched off."""
+    task = rt.services.get("enricher_warm_up")
+    if "enricher" not in rt.services:
+        return "off"
+    if not isinstance(task, asyncio.Task) or not task.done():
+        return "loading"
+    return "ready"
 
 
 def create_app(
@@ -72,6 +84,7 @@ def create_app(
             "store": rt.db.dialect,
             "bus": rt.bus.name,
             "pipeline_pending": pending,
+            "ai_models": _models_state(rt),
         }
 
     return app
