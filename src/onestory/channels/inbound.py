@@ -69,6 +69,8 @@ class InboundGroup:
         if not items:
             return []
         done: asyncio.Future[list[ItemOutcome]] = self._loop.create_future()
+        # A sender that went away never reads its outcome; an error then is not worth a warning.
+        done.add_done_callback(_consume_error)
         self._pending.append((items, done))
         if self._task is None:
             self._task = self._loop.create_task(self._drain(), name="inbound-group")
@@ -85,7 +87,14 @@ class InboundGroup:
                     waiter = self._pending.pop(0)
                     group.append(waiter)
                     size += len(waiter[0])
-                await self._record(group)
+                try:
+                    await self._record(group)
+                except Exception as exc:
+                    # A bug after the ingest must not leave senders waiting forever.
+                    log.exception("inbound group failed")
+                    for _items, fut in group:
+                        if not fut.done():
+                            fut.set_exception(exc)
         finally:
             self._task = None
             # Only reached with waiters left when the loop is shutting down (cancelled).
@@ -134,6 +143,11 @@ class InboundGroup:
             start = end
             if not fut.done():
                 fut.set_result(mine)
+
+
+def _consume_error(fut: asyncio.Future[list[ItemOutcome]]) -> None:
+    if not fut.cancelled():
+        fut.exception()
 
 
 def _ingest(runtime: Runtime, items: list[dict[str, Any]]) -> tuple[list[ItemOutcome], Recorded]:
