@@ -26,6 +26,7 @@ from onestory.proactive import guardrails
 from onestory.proactive.models import ProactiveAction, Signal
 from onestory.proactive.playbooks import Action, PlaybookSpec, render, specs
 from onestory.proactive.settings import ProactiveSettings
+from onestory.proactive.signals import SOURCE_TYPES
 
 
 @dataclass
@@ -247,11 +248,14 @@ def triggers_for(
     out: list[Trigger] = []
     if not by_id:
         return out
-    for sig in session.scalars(
-        select(Signal).where(Signal.source_event_id.in_(list(by_id))).order_by(Signal.detected_at)
-    ):
-        e = by_id[sig.source_event_id]
-        out.append(Trigger(sig.id, sig.customer_id, e.id, e.type, e.occurred_at, sig))
+    # Only the detect stage's source types carry signals: skip the lookup for the rest.
+    sources = [eid for eid, e in by_id.items() if e.type in SOURCE_TYPES]
+    if sources:
+        for sig in session.scalars(
+            select(Signal).where(Signal.source_event_id.in_(sources)).order_by(Signal.detected_at)
+        ):
+            e = by_id[sig.source_event_id]
+            out.append(Trigger(sig.id, sig.customer_id, e.id, e.type, e.occurred_at, sig))
     for e in by_id.values():
         if e.type in event_types:
             assert e.customer_id is not None

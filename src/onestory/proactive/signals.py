@@ -427,7 +427,8 @@ def _can_raise(e: StoredEvent) -> bool:
     return True
 
 
-_TYPES = (
+# The event types signals are raised on (a signal's ``source_event_id`` is one of these).
+SOURCE_TYPES = _TYPES = (
     "payment.failed",
     "usage.reported",
     "app.session",
