@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, and_, func, or_, select, text
+from sqlalchemy import Connection, func, select, text
 from sqlalchemy.orm import Session
 
 from onestory.db.base import table_of
@@ -98,44 +97,6 @@ def _seqs_by_id(conn: Connection, ids: list[str]) -> list[int]:
         )
         seq_of.update({eid: seq for eid, seq in found})
     return [seq_of[eid] for eid in ids]
-
-
-def story_page(
-    session: Session,
-    customer_ids: Sequence[str],
-    *,
-    limit: int,
-    before: tuple[datetime, int] | None,
-    types: Sequence[str] | None,
-    channels: Sequence[str] | None,
-    since: datetime | None,
-    until: datetime | None,
-) -> list[Event]:
-    conds: list[ColumnElement[bool]] = [Event.customer_id.in_(customer_ids)]
-    if before is not None:
-        t, seq = before
-        conds.append(or_(Event.occurred_at < t, and_(Event.occurred_at == t, Event.seq < seq)))
-    if types:
-        exact = [t for t in types if not t.endswith(".*")]
-        prefixes = [t[:-1] for t in types if t.endswith(".*")]
-        ors: list[ColumnElement[bool]] = []
-        if exact:
-            ors.append(Event.type.in_(exact))
-        ors.extend(Event.type.startswith(p, autoescape=True) for p in prefixes)
-        conds.append(or_(*ors))
-    if channels:
-        conds.append(Event.channel.in_(channels))
-    if since is not None:
-        conds.append(Event.occurred_at >= since)
-    if until is not None:
-        conds.append(Event.occurred_at < until)
-    stmt = (
-        select(Event)
-        .where(*conds)
-        .order_by(Event.occurred_at.desc(), Event.seq.desc())
-        .limit(limit)
-    )
-    return list(session.scalars(stmt))
 
 
 def insights_for(session: Session, event_ids: Sequence[str]) -> dict[str, list[Insight]]:
