@@ -1,4 +1,5 @@
-"""Project stage: build and update conversations from ``message.*`` and ``call.*`` events.
+"""Project stage: build and update conversations from ``message.*`` and ``call.*`` events,
+and route them into queues (``settings.routing`` rules; ``conversation.route_requested``).
 
 Idempotent: a message row is keyed by its event id, so an event seen again after a crash
 changes nothing; conversation events emitted here carry idempotency keys derived from the
@@ -7,6 +8,7 @@ event that caused them.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -25,6 +27,9 @@ from onestory.kit.ids import new_id
 from onestory.live.hub import LiveHub
 from onestory.pipeline.stages import StageContext, StoredEvent
 
+log = logging.getLogger(__name__)
+
+ROUTE_REQUESTED = "conversation.route_requested"
 STATUS_EVENTS = ("message.delivered", "message.failed", "message.status")
 CALL_LABELS = {
     "call.started": "Call started",
@@ -81,7 +86,11 @@ def conversation_event(
 
 
 def new_conversation(
-    customer_id: str, when: datetime, settings: ConversationSettings, now: datetime
+    customer_id: str,
+    when: datetime,
+    settings: ConversationSettings,
+    now: datetime,
+    queue: str | None = None,
 ) -> Conversation:
     return Conversation(
         id=new_id("cnv"),
@@ -91,7 +100,7 @@ def new_conversation(
         channels=[],
         subject=None,
         assignee=None,
-        queue=settings.default_queue,
+        queue=queue or settings.default_queue,
         priority="normal",
         opened_at=when,
         message_count=0,
@@ -128,8 +137,9 @@ class Projector:
         self.fx = Effects()
 
     # --- finding the thread -------------------------------------------------------------
-    def thread_for(self, ev: StoredEvent) -> Conversation:
-        """The conversation an event of this customer belongs to, opening one if needed."""
+    def thread_for(self, ev: StoredEvent, intent: str | None = None) -> Conversation:
+        """The conversation an event of this customer belongs to, opening one if needed
+        (in the queue the routing rules pick for the event's channel and intent)."""
         assert ev.customer_id is not None
         wanted = ev.payload.get("conversation_id")
         conv: Conversation | None = None
@@ -168,16 +178,18 @@ class Projector:
                 return conv
             conv = None
         if conv is None:
-            conv = new_conversation(ev.customer_id, when, self.settings, self.now)
+            rule = self.settings.route(ev.channel, intent)
+            conv = new_conversation(
+                ev.customer_id, when, self.settings, self.now, rule.queue if rule else None
+            )
             self.session.add(conv)
+            opened: dict[str, Any] = {"channel": ev.channel, "trigger_event_id": ev.id}
+            opened["queue"] = conv.queue
+            if rule is not None:
+                opened["routing_rule"] = rule.label
+                opened["intent"] = intent
             self.fx.drafts.append(
-                conversation_event(
-                    conv,
-                    "conversation.opened",
-                    {"channel": ev.channel, "trigger_event_id": ev.id},
-                    when,
-                    f"{ev.id}:opened",
-                )
+                conversation_event(conv, "conversation.opened", opened, when, f"{ev.id}:opened")
             )
             self.fx.updated(conv, "opened", self.now)
         return conv
@@ -199,6 +211,8 @@ class Projector:
         for ev in relevant:
             if ev.type == "customer.merged":
                 self.merged(ev)
+            elif ev.type == ROUTE_REQUESTED:
+                self.route_requested(ev)
             elif ev.type in STATUS_EVENTS:
                 self.status_report(ev)
             elif ev.id not in known:
@@ -243,8 +257,74 @@ class Projector:
         if conv is not None:
             self.fx.message(conv, msg)
 
+    def route_requested(self, ev: StoredEvent) -> None:
+        """A playbook (or any system) asks for the customer's conversation to move to a
+        queue: like a transfer to a team, with a hand-off note, a ``conversation.routed``
+        story event and a live update. A resolved or missing conversation is left alone."""
+        assert ev.customer_id is not None
+        p = ev.payload
+        queue = p.get("queue")
+        if not isinstance(queue, str) or not usable_queue(queue):
+            log.warning("route request %s names no usable queue; ignored", ev.id)
+            return
+        conv: Conversation | None = None
+        wanted = p.get("conversation_id")
+        if isinstance(wanted, str):
+            found = self.session.get(Conversation, wanted)
+            if found is not None and found.customer_id == ev.customer_id:
+                conv = found
+        if conv is None:
+            conv = repo.latest_for_customer(self.session, ev.customer_id)
+        if conv is None or conv.status == "resolved":
+            return
+        if any(n.get("event_id") == ev.id for n in conv.notes or []):
+            return  # applied already
+        reason = str(p.get("reason") or "route requested")[:1000]
+        extra: dict[str, Any] = {"event_id": ev.id, "source": ev.source}
+        if isinstance(sig := p.get("signal_id"), str):
+            extra["signal_id"] = sig
+        self.move(conv, ev, queue.strip(), kind="routing", who=ev.source, why=reason, extra=extra)
+
+    def move(
+        self,
+        conv: Conversation,
+        ev: StoredEvent,
+        queue: str,
+        *,
+        kind: str,
+        who: str,
+        why: str,
+        extra: dict[str, Any],
+    ) -> None:
+        """Move ``conv`` to ``queue`` the way a transfer to a team does: the assignee is
+        cleared (the queue's members pick it up) and a context note says why."""
+        if conv.queue == queue:
+            return
+        note = handoff_note(
+            conv,
+            kind=kind,
+            who=who,
+            why=why,
+            when=ev.occurred_at,
+            extra={
+                "from_assignee": conv.assignee,
+                "from_queue": conv.queue,
+                "to_assignee": None,
+                "to_queue": queue,
+                **extra,
+            },
+        )
+        conv.notes = [*(conv.notes or []), note]
+        conv.queue = queue
+        conv.assignee = None
+        conv.updated_at = self.now
+        self.fx.drafts.append(
+            conversation_event(conv, "conversation.routed", note, ev.occurred_at, f"{ev.id}:rt")
+        )
+        self.fx.updated(conv, "routed", self.now)
+
     def message(self, ev: StoredEvent, intent: str | None) -> None:
-        conv = self.thread_for(ev)
+        conv = self.thread_for(ev, intent if ev.type == "message.received" else None)
         p = ev.payload
         is_call = ev.type.startswith("call.")
         author = str(p.get("author") or ("customer" if ev.type == "message.received" else "agent"))
@@ -320,6 +400,20 @@ class Projector:
         if conv.waiting_since is None:
             conv.waiting_since = ev.occurred_at
         set_status(conv, "waiting_on_us", ev.occurred_at, self.fx, f"{ev.id}:st")
+        # A thread still unassigned in the default queue (opened by our own message, or its
+        # first customer messages had no recognised intent) is routed when a rule matches now.
+        if conv.queue == self.settings.default_queue and conv.assignee is None:
+            rule = self.settings.route(channel, intent)
+            if rule is not None and rule.queue != conv.queue:
+                self.move(
+                    conv,
+                    ev,
+                    rule.queue,
+                    kind="routing",
+                    who="routing rules",
+                    why=f"routing rule {rule.label}",
+                    extra={"routing_rule": rule.label, "intent": intent, "event_id": ev.id},
+                )
         if self.settings.capture_facts and msg.text:
             conv.facts = capture(conv.facts or {}, msg.text, event_id=ev.id, intent=intent)
 
@@ -384,6 +478,12 @@ def handoff_note(
     }
 
 
+def usable_queue(name: str) -> bool:
+    """Stored queue names are trimmed, 1-100 printable characters (as users.queues checks)."""
+    name = name.strip()
+    return 0 < len(name) <= 100 and name.isprintable()
+
+
 def _ai_spoke(session: Session, conversation_id: str) -> bool:
     return (
         session.scalar(
@@ -400,7 +500,7 @@ def _ai_spoke(session: Session, conversation_id: str) -> bool:
 
 def _relevant(type_: str) -> bool:
     return (
-        type_ in ("message.received", "message.sent", "customer.merged")
+        type_ in ("message.received", "message.sent", "customer.merged", ROUTE_REQUESTED)
         or type_ in STATUS_EVENTS
         or type_ in CALL_LABELS
         or type_ == "call.segment"
