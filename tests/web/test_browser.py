@@ -154,7 +154,7 @@ def test_agent_and_technician_day(server: LiveServer, browser: Any, tmp_path: Pa
 
     # Hand off to the billing queue with a reason; the screen shows the new queue and note.
     page.get_by_text("Hand off or transfer").click()
-    page.get_by_label("Queue").fill("billing")
+    page.get_by_label("Queue", exact=True).fill("billing")
     page.get_by_label("Reason").fill("refund for the outage")
     page.get_by_role("button", name="Transfer").click()
     expect(page.locator("#conv-meta")).to_contain_text("queue billing")
@@ -269,4 +269,68 @@ def test_a_long_conversation_opens_on_its_newest_messages_and_scrolls_back(
     # Scrolling back kept the agent's place: the message that was on top is still in view.
     expect(page.locator("#messages li", has_text="long thread line 10")).to_be_in_viewport()
     Shots(tmp_path)(page, "conversation-scrolled-back")
+    ctx.close()
+
+
+def test_the_supervisor_edits_queue_membership_with_the_keyboard(
+    server: LiveServer, browser: Any, tmp_path: Path
+) -> None:
+    from playwright.sync_api import expect
+
+    for name, role in (("amy", "agent"), ("bob", "agent"), ("sue", "supervisor")):
+        server.add_user(name, role, PASSWORD)
+    server.add_user("tom", "technician", PASSWORD)
+    server.put("/v1/queues/billing/members/amy")
+    server.post("/v1/events", event(email="cy@example.com", payload={"text": "Hello there"}))
+    wait_for_conversations(server, 1)
+
+    ctx = browser.new_context(viewport={"width": 1440, "height": 900})
+    page = ctx.new_page()
+    page.set_default_timeout(15_000)
+    sign_in(page, server.url, "sue")
+    expect(page).to_have_url(server.url + "/supervisor")
+    billing = page.locator('#queue-rows tr[data-queue="billing"]')
+    general = page.locator('#queue-rows tr[data-queue="general"]')
+    expect(billing).to_contain_text("amy")
+    # Cy waits in the default queue, which nobody works: the editor says so.
+    expect(general.locator("td").nth(1)).to_have_text("1")
+    expect(general).to_contain_text("nobody works this queue")
+    # Only people who work conversations can be chosen.
+    options = page.get_by_label("Person").locator("option")
+    expect(options).to_have_count(4)  # the prompt, amy, bob, sue
+    expect(page.get_by_label("Person")).not_to_contain_text("tom")
+
+    # Add Bob to "general" from the keyboard: the row's button fills the queue in.
+    general.get_by_role("button", name="Add someone to general").focus()
+    page.keyboard.press("Enter")
+    expect(page.get_by_label("Queue", exact=True)).to_have_value("general")
+    expect(page.get_by_label("Person")).to_be_focused()
+    page.get_by_label("Person").select_option("bob")
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("button", name="Add to queue")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.locator("#queues-status")).to_have_text("Added bob to general.")
+    expect(general.locator(".members")).to_contain_text("bob")
+    expect(general).not_to_contain_text("nobody works this queue")
+    assert [m["username"] for m in server.get("/v1/queues/members", queue="general")["items"]] == [
+        "bob"
+    ]
+    # A new queue by name, typed.
+    page.get_by_label("Queue", exact=True).fill("field")
+    page.get_by_label("Person").select_option("amy")
+    page.get_by_role("button", name="Add to queue").press("Enter")
+    expect(page.locator('#queue-rows tr[data-queue="field"]')).to_contain_text("amy")
+    for d in Shots(tmp_path).dirs:  # the editor sits below the dashboard: shoot it alone
+        page.locator("#queues").screenshot(path=str(d / "queues.png"))
+
+    # Remove Amy from billing with the keyboard; the page (and the store) follow.
+    billing.get_by_role("button", name="Remove amy from billing").focus()
+    page.keyboard.press("Enter")
+    expect(page.locator("#queues-status")).to_have_text("Removed amy from billing.")
+    expect(billing).to_contain_text("no members")
+    assert server.get("/v1/queues/members", queue="billing")["items"] == []
+
+    # Another supervisor's change shows up without a reload (with the dashboard refresh).
+    server.put("/v1/queues/billing/members/bob")
+    expect(billing.locator(".members")).to_contain_text("bob", timeout=30_000)
     ctx.close()

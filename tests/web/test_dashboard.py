@@ -47,7 +47,15 @@ def test_kpis_follow_the_operation(strict_api: Api) -> None:
     assert sum(p["messages"] for p in d["sentiment_trend"]) == 2
     assert any(p["negative"] == 1 for p in d["sentiment_trend"])
     assert sum(i["last_24h"] for i in d["intents_trending"]) == 2
+    [general] = d["queues"]
+    assert (general["queue"], general["open"], general["waiting"]) == ("general", 2, 2)
     assert d["unavailable"] == []
+    # The supervisor page lists who can join a queue (not technicians) for the editor.
+    make_user(api, "tom", "technician")
+    make_user(api, "amy", "agent")
+    page = api.client.get("/supervisor").text
+    assert '<option value="amy">' in page and '<option value="tom">' not in page
+    assert 'id="queue-add"' in page and 'data-routed="general"' in page
 
 
 def test_dashboard_needs_the_scope(api: Api) -> None:

@@ -43,6 +43,13 @@ class IntentTrend(BaseModel):
     change: int
 
 
+class QueueLoad(BaseModel):
+    queue: str
+    open: int
+    waiting: int
+    oldest_wait_seconds: float | None
+
+
 class Dashboard(BaseModel):
     generated_at: datetime
     open_conversations: int | None
@@ -63,6 +70,8 @@ class Dashboard(BaseModel):
     # (None until some outreach is old enough to judge).
     avoided_contacts: float | None
     avoided_reached: int | None
+    # Conversations not resolved, per queue (the queue membership editor shows them).
+    queues: list[QueueLoad] = []
     unavailable: list[str]
 
 
@@ -80,6 +89,7 @@ def _guarded(session: Session, name: str, missing: list[str], fn: Callable[[], T
 _conversations = table(
     "conversations",
     column("status", String),
+    column("queue", String),
     column("waiting_since", UTCDateTime()),
 )
 _insights = table(
@@ -112,6 +122,25 @@ def compute(session: Session, *, now: datetime, sla_minutes: int) -> Dashboard:
         return int(row[0]), int(row[1]), row[2]
 
     conv = _guarded(session, "conversations", missing, conv_counts)
+
+    def per_queue() -> list[QueueLoad]:
+        rows = session.execute(
+            select(c.queue, func.count(), func.count(c.waiting_since), func.min(c.waiting_since))
+            .where(still_open)
+            .group_by(c.queue)
+            .order_by(c.queue)
+        )
+        return [
+            QueueLoad(
+                queue=q or "",
+                open=int(n),
+                waiting=int(w),
+                oldest_wait_seconds=(now - oldest).total_seconds() if oldest else None,
+            )
+            for q, n, w, oldest in rows
+        ]
+
+    queues = _guarded(session, "queues", missing, per_queue)
     breaches = _guarded(
         session,
         "sla_breaches",
@@ -207,6 +236,7 @@ def compute(session: Session, *, now: datetime, sla_minutes: int) -> Dashboard:
         proactive_outreach=contacts.get("messages"),
         avoided_contacts=avoided.get("estimated_contacts_avoided"),
         avoided_reached=avoided.get("reached"),
+        queues=queues or [],
         unavailable=missing,
     )
 

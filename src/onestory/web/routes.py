@@ -15,10 +15,12 @@ from fastapi import APIRouter, Form, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
+from sqlalchemy import select
 
 from onestory import __version__
 from onestory.app_state import Runtime
 from onestory.users import service
+from onestory.users.models import User
 from onestory.users.service import SignedIn
 from onestory.web.dashboard import router as dashboard_router
 from onestory.web.sessions import LOGIN_CSRF_COOKIE, Sessions, same_origin
@@ -39,6 +41,8 @@ ROLE_PAGES: dict[str, tuple[str, ...]] = {
     "supervisor": ("supervisor", "desktop", "customer", "search", "tasks"),
     "admin": ("supervisor", "desktop", "customer", "search", "tasks"),
 }
+# Roles that work conversation queues (users.queues refuses the others).
+QUEUE_ROLES = ("agent", "supervisor", "admin")
 HOME = {"desktop": "/desktop", "tasks": "/tasks", "supervisor": "/supervisor"}
 NAV = (
     ("desktop", "/desktop", "Inbox"),
@@ -241,6 +245,20 @@ async def tasks(request: Request) -> Response:
 @router.get("/supervisor", response_class=HTMLResponse)
 async def supervisor(request: Request) -> Response:
     runtime: Runtime = request.app.state.runtime
+    conv = runtime.settings.conversations
+
+    def people() -> list[tuple[str, str, str]]:
+        # Who can be put in a queue: users who work conversations (not disabled).
+        with runtime.db.transaction() as s:
+            rows = s.execute(
+                select(User.username, User.display_name, User.role)
+                .where(User.disabled_at.is_(None), User.role.in_(QUEUE_ROLES))
+                .order_by(User.username)
+            )
+            return [(u, d, r) for u, d, r in rows]
+
+    # Queues the routing sends conversations to, even before anyone works them.
+    routed = sorted({conv.default_queue, *(r.queue for r in conv.routing_rules())})
     return await _page(
         request,
         "supervisor",
@@ -248,6 +266,8 @@ async def supervisor(request: Request) -> Response:
         title="Dashboard",
         refresh=runtime.settings.web.dashboard_refresh_seconds,
         sla=runtime.settings.web.sla_wait_minutes,
+        people=await run_in_threadpool(people),
+        routed_queues=routed,
     )
 
 

@@ -77,6 +77,7 @@ async function refresh() {
     setKpi("avoided_detail", d.avoided_contacts == null ? "needs outreach older than 7 days" : `from ${d.avoided_reached} customers reached`);
     document.getElementById("sentiment-chart").replaceChildren(sentimentChart(d.sentiment_trend));
     document.getElementById("intent-chart").replaceChildren(intentChart(d.intents_trending));
+    document.dispatchEvent(new CustomEvent("dashboard:data", { detail: d }));
     say(document.getElementById("dash-updated"), `updated ${new Date(d.generated_at).toLocaleTimeString()}`);
     say(document.getElementById("dash-unavailable"), d.unavailable.length ? `Not available yet (n/a): ${d.unavailable.join(", ")}.` : "");
   } catch (e) { say(document.getElementById("dash-updated"), e.message, true); }
