@@ -295,6 +295,8 @@ def test_the_supervisor_edits_queue_membership_with_the_keyboard(
     # Cy waits in the default queue, which nobody works: the editor says so.
     expect(general.locator("td").nth(1)).to_have_text("1")
     expect(general).to_contain_text("nobody works this queue")
+    for d in Shots(tmp_path).dirs:  # the editor sits below the dashboard: shoot it alone
+        page.locator("#queues").screenshot(path=str(d / "queues.png"))
     # Only people who work conversations can be chosen.
     options = page.get_by_label("Person").locator("option")
     expect(options).to_have_count(4)  # the prompt, amy, bob, sue
@@ -320,8 +322,6 @@ def test_the_supervisor_edits_queue_membership_with_the_keyboard(
     page.get_by_label("Person").select_option("amy")
     page.get_by_role("button", name="Add to queue").press("Enter")
     expect(page.locator('#queue-rows tr[data-queue="field"]')).to_contain_text("amy")
-    for d in Shots(tmp_path).dirs:  # the editor sits below the dashboard: shoot it alone
-        page.locator("#queues").screenshot(path=str(d / "queues.png"))
 
     # Remove Amy from billing with the keyboard; the page (and the store) follow.
     billing.get_by_role("button", name="Remove amy from billing").focus()
