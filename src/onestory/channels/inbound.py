@@ -36,6 +36,8 @@ log = logging.getLogger(__name__)
 
 # Items recorded in one group transaction at most (a webhook burst, a busy chat hour).
 MAX_GROUP_ITEMS = 200
+# Groups recorded at once: one holding the write lock, the next waiting for it.
+MAX_IN_FLIGHT = 2
 
 _Waiter = tuple[list[dict[str, Any]], "asyncio.Future[list[ItemOutcome]]"]
 
@@ -50,8 +52,9 @@ async def receive(runtime: Runtime, items: list[dict[str, Any]]) -> list[ItemOut
 
 
 class InboundGroup:
-    """Group commit of inbound messages: at most one ingest of this process's inbound channels
-    runs at a time, and whatever arrived meanwhile is recorded together in the next one.
+    """Group commit of inbound messages: at most two ingests of this process's inbound channels
+    are under way (one recording, one waiting for the write lock), and whatever arrives
+    meanwhile is recorded together in the next one.
 
     A caller that goes away (a closed WebSocket) does not cancel the transaction its message
     is part of: the group runs in its own task, and the others still get their outcomes."""
@@ -60,7 +63,9 @@ class InboundGroup:
         self.runtime = runtime
         self._loop = asyncio.get_running_loop()
         self._pending: list[_Waiter] = []
-        self._task: asyncio.Task[None] | None = None
+        self._in_flight = 0
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._last: asyncio.Task[None] | None = None
 
     def serves_running_loop(self) -> bool:
         return self._loop is asyncio.get_running_loop()
@@ -72,60 +77,87 @@ class InboundGroup:
         # A sender that went away never reads its outcome; an error then is not worth a warning.
         done.add_done_callback(_consume_error)
         self._pending.append((items, done))
-        if self._task is None:
-            self._task = self._loop.create_task(self._drain(), name="inbound-group")
+        self._dispatch()
         return await asyncio.shield(done)
 
-    async def _drain(self) -> None:
-        try:
-            while self._pending:
-                group: list[_Waiter] = []
-                size = 0
-                while self._pending and (
-                    not group or size + len(self._pending[0][0]) <= MAX_GROUP_ITEMS
-                ):
-                    waiter = self._pending.pop(0)
-                    group.append(waiter)
-                    size += len(waiter[0])
-                try:
-                    await self._record(group)
-                except Exception as exc:
-                    # A bug after the ingest must not leave senders waiting forever.
-                    log.exception("inbound group failed")
-                    for _items, fut in group:
-                        if not fut.done():
-                            fut.set_exception(exc)
-        finally:
-            self._task = None
-            # Only reached with waiters left when the loop is shutting down (cancelled).
-            for _items, fut in self._pending:
-                fut.cancel()
-            self._pending.clear()
+    def _dispatch(self) -> None:
+        # Two groups in flight: while one holds the write lock the next already waits for it
+        # in its thread and takes it the moment it is free (a hand-off through the event loop
+        # costs GIL switches, and the pipeline would take the lock in between).
+        while self._pending and self._in_flight < MAX_IN_FLIGHT:
+            group: list[_Waiter] = []
+            size = 0
+            while self._pending and (
+                not group or size + len(self._pending[0][0]) <= MAX_GROUP_ITEMS
+            ):
+                waiter = self._pending.pop(0)
+                group.append(waiter)
+                size += len(waiter[0])
+            self._in_flight += 1
+            task = self._loop.create_task(self._run(group), name="inbound-group")
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
 
-    async def _record(self, group: list[_Waiter]) -> None:
+    async def _run(self, group: list[_Waiter]) -> None:
+        try:
+            try:
+                recorded = await self._record(group)
+            except Exception as exc:
+                # A bug must not leave senders waiting forever.
+                log.exception("inbound group failed")
+                _fail(group, exc)
+                return
+            # The look-up and the pushes run beside the next group's ingest, in the order the
+            # groups were recorded, so screens see messages in that order.
+            for waiters, outcomes, rec in recorded:
+                self._last = self._loop.create_task(
+                    self._finish(waiters, outcomes, rec, self._last), name="inbound-push"
+                )
+        finally:
+            self._in_flight -= 1
+            self._dispatch()
+
+    async def _record(
+        self, group: list[_Waiter]
+    ) -> list[tuple[list[_Waiter], list[ItemOutcome], Recorded]]:
         items = [item for its, _fut in group for item in its]
         try:
-            outcomes, recorded = await run_in_threadpool(_ingest, self.runtime, items)
+            outcomes, recorded = await run_in_threadpool(ingest_with_retry, self.runtime, items)
         except Exception as exc:
             if len(group) == 1 or isinstance(exc, OneStoryError):
                 # A busy store (503) is the same answer for everyone in the group.
-                for _its, fut in group:
-                    if not fut.done():
-                        fut.set_exception(exc)
-                return
+                _fail(group, exc)
+                return []
             # Something unexpected: record each caller's items on their own, so one bad
             # request cannot fail the messages that happened to arrive with it.
             log.exception("grouped inbound ingest failed; recording the requests one by one")
+            out = []
             for waiter in group:
-                await self._record([waiter])
-            return
+                out.extend(await self._record([waiter]))
+            return out
         except BaseException:
             for _its, fut in group:
                 fut.cancel()
             raise
+        return [(group, outcomes, recorded)]
+
+    async def _finish(
+        self,
+        group: list[_Waiter],
+        outcomes: list[ItemOutcome],
+        recorded: Recorded,
+        previous: asyncio.Task[None] | None,
+    ) -> None:
+        try:
+            conversations = await run_in_threadpool(_open_conversations, self.runtime, recorded)
+        except Exception:
+            log.exception("looking up the conversations of inbound messages failed")
+            conversations = {}
+        if previous is not None:
+            await asyncio.wait([previous])
         try:
             # The message first: it is what an agent is waiting to see.
-            await _push_early(self.runtime, recorded)
+            await _push_early(self.runtime, recorded, conversations)
             await self.runtime.after_record(recorded)
         except Exception:
             # Recorded and committed: the pipeline's recovery sweep still processes the
@@ -145,33 +177,37 @@ class InboundGroup:
                 fut.set_result(mine)
 
 
+def _fail(group: list[_Waiter], exc: Exception) -> None:
+    for _its, fut in group:
+        if not fut.done():
+            fut.set_exception(exc)
+
+
 def _consume_error(fut: asyncio.Future[list[ItemOutcome]]) -> None:
     if not fut.cancelled():
         fut.exception()
 
 
-def _ingest(runtime: Runtime, items: list[dict[str, Any]]) -> tuple[list[ItemOutcome], Recorded]:
-    outcomes, recorded = ingest_with_retry(runtime, items)
-    conv_of: dict[str, str] = {}
+def _open_conversations(runtime: Runtime, recorded: Recorded) -> dict[str, str]:
+    """The open conversation of each customer who sent a message (read after the commit)."""
     customers = {r["customer_id"] for r in recorded.rows if r["type"] == "message.received"}
-    if customers:
-        with runtime.db.transaction() as s:
+    if not customers:
+        return {}
+    with runtime.db.transaction() as s:
+        return {
+            cid: conv_id
             for cid, conv_id in s.execute(
                 select(Conversation.customer_id, Conversation.id).where(
                     Conversation.customer_id.in_(customers),
                     Conversation.status.in_(OPEN_STATUSES),
                 )
-            ):
-                conv_of[cid] = conv_id
-    for r in recorded.rows:
-        if r["customer_id"] in conv_of:
-            r["_conversation_id"] = conv_of[r["customer_id"]]
-    return outcomes, recorded
+            )
+        }
 
 
-async def _push_early(runtime: Runtime, recorded: Recorded) -> None:
+async def _push_early(runtime: Runtime, recorded: Recorded, conversations: dict[str, str]) -> None:
     for r in recorded.rows:
-        conv_id = r.pop("_conversation_id", None)
+        conv_id = conversations.get(r["customer_id"])
         if r["type"] != "message.received" or conv_id is None:
             continue
         p = r["payload"]
