@@ -107,11 +107,11 @@ class InboundGroup:
                 log.exception("inbound group failed")
                 _fail(group, exc)
                 return
-            # The look-up and the pushes run beside the next group's ingest, in the order the
-            # groups were recorded, so screens see messages in that order.
-            for waiters, outcomes, rec in recorded:
+            # The pushes run beside the next group's ingest, in the order the groups were
+            # recorded, so screens see messages in that order.
+            for waiters, outcomes, rec, convs in recorded:
                 self._last = self._loop.create_task(
-                    self._finish(waiters, outcomes, rec, self._last), name="inbound-push"
+                    self._finish(waiters, outcomes, rec, convs, self._last), name="inbound-push"
                 )
         finally:
             self._in_flight -= 1
@@ -119,10 +119,10 @@ class InboundGroup:
 
     async def _record(
         self, group: list[_Waiter]
-    ) -> list[tuple[list[_Waiter], list[ItemOutcome], Recorded]]:
+    ) -> list[tuple[list[_Waiter], list[ItemOutcome], Recorded, dict[str, str]]]:
         items = [item for its, _fut in group for item in its]
         try:
-            outcomes, recorded = await run_in_threadpool(ingest_with_retry, self.runtime, items)
+            outcomes, recorded, convs = await run_in_threadpool(_ingest, self.runtime, items)
         except Exception as exc:
             if len(group) == 1 or isinstance(exc, OneStoryError):
                 # A busy store (503) is the same answer for everyone in the group.
@@ -139,20 +139,16 @@ class InboundGroup:
             for _its, fut in group:
                 fut.cancel()
             raise
-        return [(group, outcomes, recorded)]
+        return [(group, outcomes, recorded, convs)]
 
     async def _finish(
         self,
         group: list[_Waiter],
         outcomes: list[ItemOutcome],
         recorded: Recorded,
+        conversations: dict[str, str],
         previous: asyncio.Task[None] | None,
     ) -> None:
-        try:
-            conversations = await run_in_threadpool(_open_conversations, self.runtime, recorded)
-        except Exception:
-            log.exception("looking up the conversations of inbound messages failed")
-            conversations = {}
         if previous is not None:
             await asyncio.wait([previous])
         try:
@@ -186,6 +182,19 @@ def _fail(group: list[_Waiter], exc: Exception) -> None:
 def _consume_error(fut: asyncio.Future[list[ItemOutcome]]) -> None:
     if not fut.cancelled():
         fut.exception()
+
+
+def _ingest(
+    runtime: Runtime, items: list[dict[str, Any]]
+) -> tuple[list[ItemOutcome], Recorded, dict[str, str]]:
+    outcomes, recorded = ingest_with_retry(runtime, items)
+    try:
+        # In the same thread, after the write lock is released: no extra hand-off.
+        conversations = _open_conversations(runtime, recorded)
+    except Exception:
+        log.exception("looking up the conversations of inbound messages failed")
+        conversations = {}
+    return outcomes, recorded, conversations
 
 
 def _open_conversations(runtime: Runtime, recorded: Recorded) -> dict[str, str]:
