@@ -3,6 +3,10 @@ prepared in-process, and a dead worker costs nothing but speed."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -101,3 +105,41 @@ def test_a_killed_worker_costs_nothing_but_speed(pooled: Api) -> None:
     r2 = pooled.post("/v1/events/batch", json=[event(key="after", email="zoe@example.com")])
     assert r2.status_code == 200 and r2.json()["accepted"] == 1
     assert pool._executor is not None and pool._executor is not executor
+
+
+def test_workers_exit_when_the_api_process_dies(tmp_path: Path) -> None:
+    """A SIGKILLed server must not leave its preparation workers behind."""
+    script = tmp_path / "owner.py"
+    script.write_text(
+        "import asyncio, os, signal, sys\n"
+        "from onestory.config import IngestSettings\n"
+        "from onestory.events.parallel import PreparePool\n"
+        "async def main() -> None:\n"
+        "    pool = PreparePool(IngestSettings(), None, 1, 0)\n"
+        "    await pool.warm_up()\n"
+        "    assert pool._executor is not None\n"
+        "    print(*pool._executor._processes, flush=True)\n"
+        "    os.kill(os.getpid(), signal.SIGKILL)\n"
+        "if __name__ == '__main__':\n"
+        "    asyncio.run(main())\n"
+    )
+    out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120)
+    pids = [int(p) for p in out.stdout.split()]
+    assert pids, out.stderr
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and any(_alive(p) for p in pids):
+        time.sleep(0.2)
+    assert not any(_alive(p) for p in pids)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # A zombie (exited, not yet reaped by init) counts as gone.
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False

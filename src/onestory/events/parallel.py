@@ -18,6 +18,7 @@ import asyncio
 import gc
 import logging
 import multiprocessing
+import multiprocessing.connection
 import os
 import threading
 from collections.abc import Callable
@@ -75,8 +76,23 @@ def _init_worker(
     settings: IngestSettings, filter_factory: Callable[[], PayloadFilter] | None
 ) -> None:
     gc.set_threshold(10_000, 10, 10)
+    _exit_with_parent()
     _worker["settings"] = settings
     _worker["filter"] = filter_factory() if filter_factory is not None else None
+
+
+def _exit_with_parent() -> None:
+    """A worker whose API process died without shutting the pool down (SIGKILL, OOM) would
+    wait for work forever: watch the parent and exit with it."""
+    parent = multiprocessing.parent_process()
+    if parent is None:
+        return
+
+    def watch() -> None:
+        multiprocessing.connection.wait([parent.sentinel])
+        os._exit(0)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
 def _to_wire(item: Prepared | ItemOutcome) -> Wire:
