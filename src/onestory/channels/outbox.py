@@ -92,6 +92,20 @@ def route(
             continue
         if channel in LIVE_CHANNELS:
             return Route(channel, customer_id)
+        if channel == "social":
+            # Identities of kind "social.<network>" hold the handle: address "network:handle".
+            handle = next(
+                (
+                    f"{k.split('.', 1)[1]}:{v}"
+                    for k, v in addresses.items()
+                    if k.startswith("social.")
+                ),
+                None,
+            )
+            if handle:
+                return Route(channel, handle)
+            reasons.append("no social handle known")
+            continue
         kind = ADDRESS_KIND.get(channel)
         if kind is None:
             reasons.append(f"{channel} has no outbound sender")

@@ -55,6 +55,9 @@ class ChannelSettings(BaseModel):
     # Shared secret for the voice, social and app webhooks (X-OneStory-Signature:
     # sha256=<hex HMAC of the body>); an API key with events:write also works.
     webhook_secret: str = ""
+    # Where replies on the social channel are POSTed (signed like the webhooks); "{network}"
+    # is replaced by the post's network, e.g. https://social-bridge.example/{network}/reply.
+    social_outbound_url: str = ""
     # A "sending" outbox row older than this is failed as "outcome unknown" (never resent).
     stale_sending_seconds: int = 300
     email: EmailSettings = EmailSettings()

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from onestory.channels.email import EmailSender, InboundServer, SmtpTransport
 from onestory.channels.outbox import OutboundApi, Outbox
+from onestory.channels.social import SocialSender
 from onestory.channels.twilio import SmsSender, TwilioRest
 
 if TYPE_CHECKING:
@@ -28,6 +29,7 @@ def setup(runtime: Runtime) -> None:
     )
     outbox.senders["sms"] = sms
     outbox.senders["whatsapp"] = sms
+    outbox.senders["social"] = SocialSender(settings)
     runtime.services["outbox"] = outbox
     runtime.services["outbound"] = OutboundApi(runtime)
     runtime.pipeline.add_handler("act", outbox.queue_from_stage)
