@@ -139,7 +139,8 @@ def train_defaults(
         False, "--minilm/--no-minilm", help="Add MiniLM sentence embeddings (needs [ml])."
     ),
 ) -> None:
-    """Train sentiment (SST-2 + GoEmotions) and emotion (GoEmotions) models and activate them."""
+    """Train sentiment (GoEmotions and TweetEval emotion by polarity, NLU++/ABCD sentences as
+    neutral; no SST-2) and emotion (GoEmotions) models and activate them."""
     from onestory.ai.classify.defaults import train_default_models
     from onestory.ai.classify.encoder import MiniLMEmbedder
 
