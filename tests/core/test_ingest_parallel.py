@@ -71,6 +71,16 @@ def test_worker_prepared_batch_answers_like_in_process(pooled: Api, inprocess: A
     story = pooled.get(f"/v1/customers/{items[0]['customer_id']}/story").json()
     texts = [i["payload"].get("text", "") for i in story["items"] if i["source"] == "test"]
     assert texts and not any("4111" in t for t in texts)
+    # With another large batch in flight the worker prepares the whole batch (no split):
+    # the same answers.
+    pool: PreparePool = pooled.runtime.services["prepare_pool"]
+    pool.batches_in_flight += 1
+    try:
+        again = [{**e, "source": "other"} if isinstance(e, dict) else e for e in mixed_batch()]
+        c = pooled.post("/v1/events/batch", json=again)
+    finally:
+        pool.batches_in_flight -= 1
+    assert answer_shape(c.json()) == answer_shape(b.json())
 
 
 def test_malformed_bodies_get_the_same_problems_from_a_worker(pooled: Api) -> None:

@@ -70,14 +70,24 @@ async def post_batch(request: Request, runtime: RuntimeDep, _: Writer) -> Respon
     body = await read_body(request, runtime.settings.ingest.max_body_bytes)
     pool: PreparePool | None = runtime.services.get("prepare_pool")
     prepared = None
-    if pool is not None and pool.wants(body):
-        prepared = await pool.prepare_body(body, runtime.clock.now())
     outcomes: list[ItemOutcome] = []
-    if prepared is not None:
-        if prepared:
-            outcomes, recorded = await run_in_threadpool(record_with_retry, runtime, prepared)
-            await runtime.after_record(recorded)
-    else:
+    if pool is not None and pool.wants(body):
+        pool.batches_in_flight += 1
+        try:
+            # Alone, a batch is prepared half here, half in a worker; with others in flight
+            # the API process has recording to do and the worker prepares it all.
+            prepared = await pool.prepare_body(
+                body,
+                runtime.clock.now(),
+                local=runtime.services.get("payload_filter"),
+                split=pool.batches_in_flight == 1,
+            )
+            if prepared:
+                outcomes, recorded = await run_in_threadpool(record_with_retry, runtime, prepared)
+                await runtime.after_record(recorded)
+        finally:
+            pool.batches_in_flight -= 1
+    if prepared is None:
         items = parse_batch(body, runtime.settings.ingest.max_batch)
         if items:
             outcomes = await _ingest(runtime, items)

@@ -123,13 +123,15 @@ def _from_wire(t: Wire) -> Prepared | ItemOutcome:
     return Prepared(t[1], t[2], t[3], t[4], t[5], t[6], t[7], t[8], t[9], keys, *t[11:])
 
 
-def _prepare_body(body: bytes, now: datetime) -> tuple[str, Any]:
+def _prepare_body(body: bytes, now: datetime, start: int = 0) -> tuple[str, Any]:
     settings: IngestSettings = _worker["settings"]
     try:
         items = parse_batch(body, settings.max_batch)
     except OneStoryError as err:
         return ("problem", (type(err).__name__, err.detail, err.errors))
-    prepared = prepare(items, settings=settings, now=now, payload_filter=_worker["filter"])
+    prepared = prepare(
+        items, settings=settings, now=now, payload_filter=_worker["filter"], start=start
+    )
     return ("ok", [_to_wire(p) for p in prepared])
 
 
@@ -156,6 +158,8 @@ class PreparePool:
         self.min_bytes = min_bytes
         self._executor: ProcessPoolExecutor | None = None
         self._lock = threading.Lock()
+        # Large batches between arrival and answer (changed on the event loop thread only).
+        self.batches_in_flight = 0
 
     def _pool(self) -> ProcessPoolExecutor:
         with self._lock:
@@ -183,12 +187,33 @@ class PreparePool:
         """Start the worker processes now rather than on the first large batch."""
         await self._run(_ping)
 
-    async def prepare_body(self, body: bytes, now: datetime) -> list[Prepared | ItemOutcome] | None:
+    async def prepare_body(
+        self, body: bytes, now: datetime, *, local: PayloadFilter | None = None, split: bool = False
+    ) -> list[Prepared | ItemOutcome] | None:
         """The prepared batch, or None when no worker could do it (prepare in-process then).
-        A malformed body raises the same problem as in-process parsing would."""
+        A malformed body raises the same problem as in-process parsing would.
+
+        ``split``: the API process has nothing else to do (no other batch in flight), so it
+        prepares the first half itself while a worker prepares the second: one client sending
+        one batch at a time then uses both cores too. ``local`` is the API process's filter."""
+        if split:
+            items = parse_batch(body, self.settings.max_batch)
+            half = len(items) // 2
+            theirs = asyncio.ensure_future(self._run(_prepare_body, body, now, half))
+            mine = await asyncio.to_thread(
+                prepare, items[:half], settings=self.settings, now=now, payload_filter=local
+            )
+            result = await theirs
+            if result is None:
+                return None
+            return mine + self._unwire(result)
         result = await self._run(_prepare_body, body, now)
         if result is None:
             return None
+        return self._unwire(result)
+
+    @staticmethod
+    def _unwire(result: tuple[str, Any]) -> list[Prepared | ItemOutcome]:
         tag, value = result
         if tag == "problem":
             name, detail, errors = value

@@ -182,12 +182,14 @@ def prepare(
     settings: IngestSettings,
     now: datetime,
     payload_filter: PayloadFilter | None = None,
+    start: int = 0,
 ) -> list[Prepared | ItemOutcome]:
     """Everything about a batch that needs no database (validation, identity keys, redaction),
-    so it can run outside the write transaction, or in another process."""
+    so it can run outside the write transaction, or in another process. ``start``: prepare
+    only the items from there on (indices stay those of the whole batch)."""
     return [
-        validate_item(raw, i, settings=settings, now=now, payload_filter=payload_filter)
-        for i, raw in enumerate(raw_items)
+        validate_item(raw_items[i], i, settings=settings, now=now, payload_filter=payload_filter)
+        for i in range(start, len(raw_items))
     ]
 
 
