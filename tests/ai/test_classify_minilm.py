@@ -45,3 +45,24 @@ def test_intent_model_with_embeddings_needs_the_embedder_after_loading(embedder,
 def test_minilm_missing_model_files_is_a_clear_error(tmp_path):
     with pytest.raises((EmbedderUnavailable, OSError, ValueError)):
         MiniLMEmbedder(model_path=tmp_path / "nothing").encode(["x"])
+
+
+def test_thread_count_is_applied_in_the_encoding_thread(embedder):
+    """torch's thread count is per thread: the configured count must reach a background
+    encode thread even when another thread set a different one."""
+    import threading
+
+    import torch
+
+    two = MiniLMEmbedder(threads=2)
+    seen: list[int] = []
+
+    def encode_in_thread() -> None:
+        torch.set_num_threads(1)
+        two.encode(["where is my card?"])
+        seen.append(torch.get_num_threads())
+
+    t = threading.Thread(target=encode_in_thread)
+    t.start()
+    t.join(120)
+    assert seen == [2]

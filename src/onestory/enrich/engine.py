@@ -93,7 +93,7 @@ class Enricher:
             return None
         from onestory.ai.classify.encoder import MiniLMEmbedder
 
-        return MiniLMEmbedder(self.settings.minilm_path)
+        return MiniLMEmbedder(self.settings.minilm_path, threads=self.settings.minilm_threads)
 
     @property
     def intent_store(self) -> IntentModelStore:

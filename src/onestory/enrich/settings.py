@@ -23,6 +23,9 @@ class AISettings(BaseModel):
     models_dir: Path | None = None
     embedder: Literal["none", "minilm"] = "none"
     minilm_path: Path | None = None
+    # Torch threads for each MiniLM encode (set in the thread that encodes: a setting made in
+    # another thread does not reach it); None leaves torch's default.
+    minilm_threads: int | None = Field(default=None, ge=1, le=64)
 
     # Personal data in message text: "redact" stores placeholders only (default); "encrypt"
     # also keeps the original, encrypted with ``pii_key`` (a Fernet key; generated into

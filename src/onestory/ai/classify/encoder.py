@@ -113,6 +113,13 @@ class MiniLMEmbedder:
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
         model = self._load()
+        if self._threads:
+            import torch
+
+            # Per thread: torch's thread count set elsewhere does not reach the thread that
+            # encodes (the shared encode runs in a background thread).
+            if torch.get_num_threads() != self._threads:
+                torch.set_num_threads(self._threads)
         vectors = model.encode(
             [t[:2000] for t in texts],
             batch_size=self._batch_size,
