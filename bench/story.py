@@ -32,7 +32,6 @@ it first, so a store built before a newer migration gets it (the build takes min
 from __future__ import annotations
 
 import argparse
-import gc
 import json
 import os
 import platform
@@ -59,6 +58,7 @@ from onestory.db.migrate import upgrade
 from onestory.events import repository as events_repo
 from onestory.kit import gctune
 from onestory.kit.clock import SystemClock
+from onestory.kit.gctune import GcPauses
 from onestory.kit.ids import new_id
 from onestory.models import Customer, Event, Identity, Insight
 
@@ -215,28 +215,6 @@ class ServerTimer:
         t = time.perf_counter()
         await self.app(scope, receive, send)
         self.last_s = time.perf_counter() - t
-
-
-class GcPauses:
-    """Cyclic garbage-collector passes while reads are timed, per generation."""
-
-    def __init__(self) -> None:
-        self.pauses: dict[int, list[float]] = {0: [], 1: [], 2: []}
-        self._start = 0.0
-        gc.callbacks.append(self._callback)
-
-    def _callback(self, phase: str, info: dict[str, int]) -> None:
-        if phase == "start":
-            self._start = time.perf_counter()
-        else:
-            self.pauses[info["generation"]].append((time.perf_counter() - self._start) * 1000)
-
-    def stop(self) -> dict[str, dict[str, float]]:
-        gc.callbacks.remove(self._callback)
-        return {
-            f"gen{g}": {"count": len(v), "max_ms": round(max(v, default=0.0), 2)}
-            for g, v in self.pauses.items()
-        }
 
 
 def pct(values: list[float], p: float) -> float:

@@ -19,7 +19,6 @@ machine.
 from __future__ import annotations
 
 import argparse
-import gc
 import json
 import os
 import platform
@@ -38,6 +37,7 @@ from onestory.auth.service import create_key
 from onestory.config import Settings
 from onestory.kit import gctune
 from onestory.kit.clock import SystemClock
+from onestory.kit.gctune import GcPauses
 from onestory.users import service
 
 PASSWORD = "benchmark password"
@@ -55,32 +55,6 @@ class ServerTimer:
         t = time.perf_counter()
         await self.app(scope, receive, send)
         self.last_ms = (time.perf_counter() - t) * 1000
-
-
-class GcPauses:
-    """Collections of the cyclic garbage collector while the rounds run, per generation: a
-    full (generation 2) collection walks every object of the process and shows up as a
-    request's tail latency."""
-
-    def __init__(self) -> None:
-        self.pauses: dict[int, list[float]] = {0: [], 1: [], 2: []}
-        self._start = 0.0
-        gc.callbacks.append(self._callback)
-
-    def _callback(self, phase: str, info: dict[str, int]) -> None:
-        if phase == "start":
-            self._start = time.perf_counter()
-        else:
-            self.pauses[info["generation"]].append((time.perf_counter() - self._start) * 1000)
-
-    def stop(self) -> None:
-        gc.callbacks.remove(self._callback)
-
-    def summary(self) -> dict[str, dict[str, float]]:
-        return {
-            f"gen{g}": {"count": len(v), "max_ms": round(max(v, default=0.0), 2)}
-            for g, v in self.pauses.items()
-        }
 
 
 def seed(client: TestClient, headers: dict[str, str], n: int) -> None:
@@ -211,7 +185,7 @@ def main() -> None:
                 timings[name].append(timer.last_ms)
                 load += timer.last_ms
             loads.append(load)
-        pauses.stop()
+        gc_rounds = pauses.stop()
 
     result = {
         "benchmark": "ui.conversation_screen",
@@ -227,7 +201,7 @@ def main() -> None:
         "requests": {name: percentiles(v) for name, v in timings.items()},
         "client_round_trip": {name: percentiles(v) for name, v in round_trips.items()},
         "full_load_sequential": percentiles(loads),
-        "gc_during_rounds": pauses.summary(),
+        "gc_during_rounds": gc_rounds,
         "target": "p99 <= 100 ms per request",
     }
     result["meets_target"] = all(v["p99_ms"] <= 100 for v in result["requests"].values())

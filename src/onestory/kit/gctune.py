@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
+import time
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -60,3 +61,28 @@ async def freeze_after_start(runtime: Runtime) -> None:
             log.debug("garbage collector: start-up heap frozen (%d objects)", gc.get_freeze_count())
 
         runtime.services["gc_freeze"] = asyncio.get_running_loop().create_task(later())
+
+
+class GcPauses:
+    """Records the collector's passes (per generation) from creation until `stop`: what the
+    benchmarks report next to tail latencies, since a full pass walks every tracked object."""
+
+    def __init__(self) -> None:
+        self.pauses: dict[int, list[float]] = {0: [], 1: [], 2: []}
+        self._start = 0.0
+        gc.callbacks.append(self._callback)
+
+    def _callback(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            self._start = time.perf_counter()
+        else:
+            self.pauses[info["generation"]].append((time.perf_counter() - self._start) * 1000)
+
+    def stop(self) -> dict[str, dict[str, float]]:
+        """Stop recording; passes and the longest one (ms) per generation."""
+        if self._callback in gc.callbacks:
+            gc.callbacks.remove(self._callback)
+        return {
+            f"gen{g}": {"count": len(v), "max_ms": round(max(v, default=0.0), 2)}
+            for g, v in self.pauses.items()
+        }
