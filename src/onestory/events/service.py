@@ -193,20 +193,6 @@ def prepare(
     ]
 
 
-def ingest(
-    session: Session,
-    raw_items: Sequence[Any],
-    *,
-    settings: IngestSettings,
-    clock: Clock,
-    payload_filter: PayloadFilter | None = None,
-) -> tuple[list[ItemOutcome], Recorded]:
-    """Validate, de-duplicate, resolve and record a batch. Invalid items are reported, the
-    valid ones stored: one bad event never costs the others."""
-    items = prepare(raw_items, settings=settings, now=clock.now(), payload_filter=payload_filter)
-    return record_prepared(session, items, now=clock.now())
-
-
 def record_prepared(
     session: Session, items: Sequence[Prepared | ItemOutcome], *, now: datetime
 ) -> tuple[list[ItemOutcome], Recorded]:
