@@ -31,6 +31,9 @@ def parser(description: str) -> argparse.ArgumentParser:
     cache = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "onestory-bench"
     p.add_argument("--cache", type=Path, default=cache, help="embedding cache directory")
     p.add_argument("--no-minilm", action="store_true", help="skip the MiniLM configurations")
+    p.add_argument(
+        "--minilm-int8", action="store_true", help="8-bit MiniLM on ONNX Runtime (ai.minilm_int8)"
+    )
     return p
 
 
@@ -90,13 +93,13 @@ def load_sst2(data: Path, split: str) -> tuple[list[str], list[str]]:
     return texts, labels
 
 
-def minilm(cache: Path) -> Any:
+def minilm(cache: Path, *, int8: bool = False) -> Any:
     """A caching wrapper around MiniLMEmbedder, or None when the [ml] extra is missing."""
     from onestory.ai.classify.encoder import MiniLMEmbedder, minilm_available
 
     if not minilm_available():
         return None
-    return CachedEmbedder(MiniLMEmbedder(), cache)
+    return CachedEmbedder(MiniLMEmbedder(int8=int8, cache_dir=cache / "encoders"), cache)
 
 
 class CachedEmbedder:

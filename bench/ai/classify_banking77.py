@@ -59,7 +59,7 @@ def main() -> None:
             "accuracy": accuracy(model, test_x, test_y),
             "train_s": t.seconds,
         }
-    embedder = None if args.no_minilm else minilm(args.cache)
+    embedder = None if args.no_minilm else minilm(args.cache, int8=args.minilm_int8)
     if embedder is not None:
         e_train = embedder.encode(train_x)
         e_test = embedder.encode(test_x)

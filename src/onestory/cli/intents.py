@@ -145,6 +145,7 @@ def train_defaults(
     from onestory.ai.classify.encoder import MiniLMEmbedder
 
     root = models_dir or get_settings().data_dir / "models"
-    saved = train_default_models(data_dir, root, embedder=MiniLMEmbedder() if minilm else None)
+    embedder = MiniLMEmbedder(cache_dir=root / "encoders") if minilm else None
+    saved = train_default_models(data_dir, root, embedder=embedder)
     for kind, version in saved.items():
         typer.echo(f"{kind}: {version.version} saved in {root / kind}")

@@ -93,7 +93,13 @@ class Enricher:
             return None
         from onestory.ai.classify.encoder import MiniLMEmbedder
 
-        return MiniLMEmbedder(self.settings.minilm_path, threads=self.settings.minilm_threads)
+        return MiniLMEmbedder(
+            self.settings.minilm_path,
+            threads=self.settings.minilm_threads,
+            backend=self.settings.minilm_backend,
+            cache_dir=self.models_dir / "encoders",
+            int8=self.settings.minilm_int8,
+        )
 
     @property
     def intent_store(self) -> IntentModelStore:
