@@ -178,3 +178,40 @@ def test_int8_encoder_is_close_to_float_but_a_different_encoder(embedder, cache_
         model.featurizer.attach_embedder(small)
     with pytest.raises(ValueError, match="ONNX Runtime only"):
         MiniLMEmbedder(backend="torch", int8=True)
+
+
+def test_cli_trains_and_predicts_with_the_configured_minilm(embedder, tmp_path, monkeypatch):
+    """`onestory intents train --minilm` uses the encoder the enrich stage is configured
+    with (here 8-bit), and `predict` attaches the same one."""
+    needs_onnx()
+    from typer.testing import CliRunner
+
+    from onestory.cli.main import app
+    from onestory.config import get_settings
+
+    monkeypatch.setenv("ONESTORY_DATA_DIR", str(tmp_path / "var"))
+    monkeypatch.setenv("ONESTORY_AI__EMBEDDER", "minilm")
+    monkeypatch.setenv("ONESTORY_AI__MINILM_INT8", "true")
+    get_settings.cache_clear()
+    try:
+        runner = CliRunner()
+        store = str(tmp_path / "models" / "intents")
+        trained = runner.invoke(app, ["intents", "train", "--store", store])
+        assert trained.exit_code == 0, trained.output
+        meta = json.loads(trained.output)
+        assert meta["version"] == "v1"
+        saved = json.loads((tmp_path / "models/intents/v1/meta.json").read_text())
+        assert saved["embedder"] == "all-MiniLM-L6-v2-int8"
+        predicted = runner.invoke(
+            app, ["intents", "predict", "my parcel never came", "--store", store]
+        )
+        assert predicted.exit_code == 0, predicted.output
+        assert json.loads(predicted.output)["label"] == "delivery_status"
+        # The same model with the float encoder configured is refused with a clear error.
+        monkeypatch.setenv("ONESTORY_AI__MINILM_INT8", "false")
+        get_settings.cache_clear()
+        refused = runner.invoke(app, ["intents", "predict", "hello", "--store", store])
+        assert refused.exit_code == 2
+        assert "trained with embedder 'all-MiniLM-L6-v2-int8'" in refused.output
+    finally:
+        get_settings.cache_clear()

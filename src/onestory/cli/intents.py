@@ -8,6 +8,7 @@ from pathlib import Path
 import typer
 
 from onestory.ai.classify._data import load_examples
+from onestory.ai.classify.encoder import EmbedderUnavailable, MiniLMEmbedder
 from onestory.ai.classify.intent import (
     IntentTrainingConfig,
     load_or_train_default,
@@ -28,6 +29,18 @@ def _store(store: Path | None) -> IntentModelStore:
     return IntentModelStore(store or get_settings().data_dir / "models" / "intents")
 
 
+def _configured_minilm(cache_dir: Path) -> MiniLMEmbedder:
+    """The encoder the enrich stage will use (same backend and precision), for training."""
+    ai = get_settings().ai
+    return MiniLMEmbedder(
+        ai.minilm_path,
+        threads=ai.minilm_threads,
+        backend=ai.minilm_backend,
+        cache_dir=cache_dir,
+        int8=ai.minilm_int8,
+    )
+
+
 @app.command()
 def train(
     data: Path | None = typer.Option(
@@ -42,6 +55,15 @@ def train(
         True, "--corrections/--no-corrections", help="Merge agents' recorded corrections."
     ),
     c: float = typer.Option(30.0, "--C", help="Inverse regularisation strength."),
+    minilm: bool | None = typer.Option(
+        None,
+        "--minilm/--no-minilm",
+        help="Add MiniLM sentence embeddings to the features (needs [ml]; default: on when "
+        "ONESTORY_AI__EMBEDDER=minilm, with that section's backend and int8 settings).",
+    ),
+    embedding_weight: float = typer.Option(
+        1.0, "--embedding-weight", min=0.1, help="Weight of the embeddings next to TF-IDF."
+    ),
 ) -> None:
     """Train a new model version and make it active."""
     target = _store(store)
@@ -50,10 +72,18 @@ def train(
     except (OSError, ValueError) as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from exc
+    ai = get_settings().ai
+    embedder = None
+    if minilm if minilm is not None else ai.embedder == "minilm":
+        embedder = _configured_minilm(target.directory.parent / "encoders")
+    config = IntentTrainingConfig(C=c, embedding_weight=embedding_weight)
     try:
         model, version = train_and_save(
-            target, examples, IntentTrainingConfig(C=c), include_corrections=corrections
+            target, examples, config, include_corrections=corrections, embedder=embedder
         )
+    except EmbedderUnavailable as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
     except ValueError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from exc
@@ -101,7 +131,16 @@ def rollback(version: str, store: Path | None = StoreOption) -> None:
 @app.command()
 def predict(text: str, store: Path | None = StoreOption) -> None:
     """Classify TEXT with the active model (trains the starter model on first use)."""
-    model = load_or_train_default(_store(store))
+    target = _store(store)
+    model = load_or_train_default(target)
+    if model.featurizer.needs_embedder:
+        try:
+            model.featurizer.attach_embedder(
+                _configured_minilm(target.directory.parent / "encoders")
+            )
+        except ValueError as exc:  # trained with the other precision than configured
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(2) from exc
     prediction = model.predict([text])[0]
     top = sorted((prediction.scores or {}).items(), key=lambda kv: -kv[1])[:3]
     typer.echo(
@@ -142,10 +181,9 @@ def train_defaults(
     """Train sentiment (GoEmotions and TweetEval emotion by polarity, NLU++/ABCD sentences as
     neutral; no SST-2) and emotion (GoEmotions) models and activate them."""
     from onestory.ai.classify.defaults import train_default_models
-    from onestory.ai.classify.encoder import MiniLMEmbedder
 
     root = models_dir or get_settings().data_dir / "models"
-    embedder = MiniLMEmbedder(cache_dir=root / "encoders") if minilm else None
+    embedder = _configured_minilm(root / "encoders") if minilm else None
     saved = train_default_models(data_dir, root, embedder=embedder)
     for kind, version in saved.items():
         typer.echo(f"{kind}: {version.version} saved in {root / kind}")

@@ -141,6 +141,9 @@ def export_onnx(model_dir: Path, target: Path, max_seq_length: int) -> None:
             )
             return out.last_hidden_state
 
+    from transformers.utils import logging as transformers_logging
+
+    transformers_logging.disable_progress_bar()  # a one-off export, not a download to watch
     tokenizer = AutoTokenizer.from_pretrained(str(model_dir), local_files_only=True)
     model = AutoModel.from_pretrained(str(model_dir), local_files_only=True).eval()
     batch = tokenizer(
