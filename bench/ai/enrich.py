@@ -2,6 +2,7 @@
 entities + effort + promises — exactly what the enrich stage runs per message (minus the SQL).
 
 Usage: python bench/ai/enrich.py [--data DIR] [--n 500] [--no-minilm] [--minilm-everywhere]
+       [--configs onnx_int8,onnx,torch]
 Messages: Banking77 test utterances, with every 5th carrying personal data (card, email,
 phone) so the redactor does real work, and every 7th written by an agent (promise extraction).
 Per-message latency is measured one message at a time on one pinned core; throughput is
@@ -10,8 +11,9 @@ measured again on both cores (torch with 2 threads): one message at a time and b
 --minilm-everywhere also gives sentiment and emotion MiniLM features (models trained on a
 small GoEmotions sample: the inference path of `onestory ai train-defaults --minilm`), so
 all three models read the one shared encode of each batch.
---backends onnx,torch (default) measures the MiniLM stack on ONNX Runtime and on torch in the
-same run (same vectors, so the same models serve both); the ratio is the comparison to quote.
+--configs onnx_int8,onnx,torch (default) measures the MiniLM stack on 8-bit ONNX Runtime, float
+ONNX Runtime and torch in the same run, each with models trained on its own vectors; the
+ratios between them are the comparison to quote on a shared machine.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from _classify_common import emit, load_banking77, parser
 
 from onestory.ai.classify import ModelStore, train_emotion_model, train_sentiment_model
 from onestory.ai.classify.defaults import cx_emotion_labels, goemotions_polarity, read_goemotions
+from onestory.ai.classify.intent import IntentTrainingConfig, starter_examples, train_and_save
 from onestory.enrich.engine import Enricher, EnrichItem
 from onestory.enrich.redaction import PayloadRedactor
 from onestory.enrich.settings import AISettings
@@ -141,32 +144,56 @@ def train_minilm_sentiment_emotion(data: Path, models: Path, embedder: object) -
     ModelStore(models / "emotion").save(emotion, {"name": emotion.name})
 
 
-def measure_minilm(models: Path, backend: str, msgs: list[tuple[str, str]]) -> dict[str, object]:
-    """The MiniLM stack on one runtime: one pinned core, then both cores."""
+CONFIGS = {
+    "torch": {"minilm_backend": "torch"},
+    "onnx": {"minilm_backend": "onnx"},
+    "onnx_int8": {"minilm_backend": "onnx", "minilm_int8": True},
+}
+
+
+def measure_minilm(
+    config: str, msgs: list[tuple[str, str]], data: Path, everywhere: bool
+) -> dict[str, object]:
+    """The MiniLM stack on one runtime: models trained on its vectors, one pinned core, then
+    both cores."""
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})
-    settings = AISettings(embedder="minilm", minilm_threads=1, minilm_backend=backend)
-    enricher = Enricher(settings, models)
-    enricher.warm_up()
-    classifier = enricher.classifier
-    encoder = classifier.encoder
-    result: dict[str, object] = {
-        "backend": getattr(getattr(encoder, "inner", None), "backend", None),
-        "models": {k: getattr(classifier, k).name for k in ("intent", "sentiment", "emotion")},
-        "shared_encode": encoder is not None,
-    }
-    run = pipeline(enricher, PayloadRedactor(settings, None))
-    result["1_core"] = {**measure(run, msgs), "load_average": load()}
-    # Both cores: the encoder runs two intra-op threads (for torch set in the thread that
-    # encodes, `ai.minilm_threads`; a torch.set_num_threads here would not reach the
-    # background encode thread), and that encode overlaps the models that do not need the
-    # vectors.
-    if hasattr(os, "sched_setaffinity"):
-        os.sched_setaffinity(0, set(range(os.cpu_count() or 1)))
-    two = Enricher(settings.model_copy(update={"minilm_threads": 2}), models)
-    two.warm_up()
-    run2 = pipeline(two, PayloadRedactor(settings, None))
-    result["2_cores"] = {**measure(run2, msgs), "load_average": load()}
+    settings = AISettings(embedder="minilm", minilm_threads=1, **CONFIGS[config])
+    with tempfile.TemporaryDirectory() as tmp:
+        models = Path(tmp)
+        enricher = Enricher(settings, models)
+        # The encoder the stage uses, so intent (and with --minilm-everywhere sentiment and
+        # emotion) are trained on exactly the vectors they will be fed.
+        embedder = enricher.make_embedder()
+        train_and_save(
+            enricher.intent_store,
+            starter_examples(),
+            IntentTrainingConfig(embedding_weight=3.0, C=10.0),
+            embedder=embedder,
+        )
+        if everywhere:
+            train_minilm_sentiment_emotion(data, models, embedder)
+        enricher.warm_up()
+        classifier = enricher.classifier
+        encoder = classifier.encoder
+        result: dict[str, object] = {
+            "encoder": encoder.name if encoder else None,
+            "backend": getattr(getattr(encoder, "inner", None), "backend", None),
+            "models": {k: getattr(classifier, k).name for k in ("intent", "sentiment", "emotion")},
+            "shared_encode": encoder is not None,
+        }
+        run = pipeline(enricher, PayloadRedactor(settings, None))
+        result["1_core"] = {**measure(run, msgs), "load_average": load()}
+        # Both cores: the encoder runs two intra-op threads (for torch set in the thread that
+        # encodes, `ai.minilm_threads`; a torch.set_num_threads here would not reach the
+        # background encode thread), and that encode overlaps the models that do not need the
+        # vectors.
+        if hasattr(os, "sched_setaffinity"):
+            os.sched_setaffinity(0, set(range(os.cpu_count() or 1)))
+        two = Enricher(settings.model_copy(update={"minilm_threads": 2}), models)
+        two.warm_up()
+        run2 = pipeline(two, PayloadRedactor(settings, None))
+        result["2_cores"] = {**measure(run2, msgs), "load_average": load()}
     return result
 
 
@@ -174,7 +201,9 @@ def main() -> None:
     p = parser(__doc__ or "")
     p.add_argument("--n", type=int, default=500)
     p.add_argument("--minilm-everywhere", action="store_true")
-    p.add_argument("--backends", default="onnx,torch", help="MiniLM runtimes to measure")
+    p.add_argument(
+        "--configs", default="onnx_int8,onnx,torch", help=f"MiniLM runtimes: {', '.join(CONFIGS)}"
+    )
     args = p.parse_args()
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})
@@ -191,29 +220,14 @@ def main() -> None:
         enricher.warm_up()
         out["default_stack"] = measure(pipeline(enricher, PayloadRedactor(settings, None)), msgs)
     if not args.no_minilm:
-        from onestory.ai.classify.encoder import MiniLMEmbedder, minilm_available
-        from onestory.ai.classify.intent import (
-            IntentTrainingConfig,
-            starter_examples,
-            train_and_save,
-        )
+        from onestory.ai.classify.encoder import minilm_available
 
-        if minilm_available():
-            with tempfile.TemporaryDirectory() as tmp:
-                embedder = MiniLMEmbedder(threads=1, cache_dir=Path(tmp) / "encoders")
-                trainer = Enricher(AISettings(embedder="minilm"), Path(tmp))
-                train_and_save(
-                    trainer.intent_store,
-                    starter_examples(),
-                    IntentTrainingConfig(embedding_weight=3.0, C=10.0),
-                    embedder=embedder,
-                )
-                if args.minilm_everywhere:
-                    train_minilm_sentiment_emotion(args.data, Path(tmp), embedder)
-                for backend in args.backends.split(","):
-                    out[f"minilm_{backend}"] = measure_minilm(Path(tmp), backend, msgs)
-        else:
+        if not minilm_available():
             out["minilm_stack"] = "skipped: install the [ml] extra"
+        for config in args.configs.split(",") if minilm_available() else []:
+            out[f"minilm_{config}"] = measure_minilm(
+                config, msgs, args.data, args.minilm_everywhere
+            )
     emit(out)
 
 

@@ -88,7 +88,8 @@ class Enricher:
         self.catalogue = ProductCatalogue.build(names) if names else None
 
     # --- models ---------------------------------------------------------------------------
-    def _embedder(self) -> Embedder | None:
+    def make_embedder(self) -> Embedder | None:
+        """The configured sentence encoder (None without one): what the models are fed."""
         if self.settings.embedder != "minilm":
             return None
         from onestory.ai.classify.encoder import MiniLMEmbedder
@@ -118,7 +119,7 @@ class Enricher:
             with self._lock:
                 if self._classifier is None:
                     self._classifier = MessageClassifier.from_models_dir(
-                        self.models_dir, embedder=self._embedder()
+                        self.models_dir, embedder=self.make_embedder()
                     )
                     self._intent_version = self.intent_store.active_version()
                     self._checked_at = time.monotonic()

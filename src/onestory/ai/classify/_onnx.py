@@ -143,7 +143,8 @@ def export_onnx(model_dir: Path, target: Path, max_seq_length: int) -> None:
 
     from transformers.utils import logging as transformers_logging
 
-    transformers_logging.disable_progress_bar()  # a one-off export, not a download to watch
+    # A one-off export, not a download to watch.
+    transformers_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
     tokenizer = AutoTokenizer.from_pretrained(str(model_dir), local_files_only=True)
     model = AutoModel.from_pretrained(str(model_dir), local_files_only=True).eval()
     batch = tokenizer(
