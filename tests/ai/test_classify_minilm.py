@@ -215,3 +215,18 @@ def test_cli_trains_and_predicts_with_the_configured_minilm(embedder, tmp_path, 
         assert "trained with embedder 'all-MiniLM-L6-v2-int8'" in refused.output
     finally:
         get_settings.cache_clear()
+
+
+def test_a_cached_graph_that_no_longer_loads_is_exported_again(embedder, tmp_path, caplog):
+    needs_onnx()
+    cache = tmp_path / "cache"
+    first = MiniLMEmbedder(threads=1, cache_dir=cache)
+    expected = first.encode(["where is my parcel"])
+    (graph,) = cache.glob("minilm-*.onnx")
+    graph.write_bytes(graph.read_bytes()[:1000])  # truncated, as by a full disk
+    with caplog.at_level(logging.WARNING, logger="onestory.ai.classify.encoder"):
+        again = MiniLMEmbedder(threads=1, cache_dir=cache)
+        vectors = again.encode(["where is my parcel"])
+    assert again.backend == "onnx"
+    assert "exporting again" in caplog.text
+    assert np.abs(vectors - expected).max() < 1e-6

@@ -74,7 +74,7 @@ class MiniLMEmbedder:
     """:class:`~onestory.ai.protocols.Embedder` over all-MiniLM-L6-v2 (384 dimensions).
 
     ``backend``: ``"onnx"`` runs the model on ONNX Runtime (the same vectors as torch to
-    ~1e-7, at about 1.6x less CPU; the graph is exported once into ``cache_dir``),
+    ~1e-7, at about half the CPU; the graph is exported once into ``cache_dir``),
     ``"torch"`` runs it through sentence-transformers, ``"auto"`` (default) takes ONNX
     Runtime where it is installed and falls back to torch, with a logged reason, where the
     export or the runtime fails. ``threads`` caps the intra-op threads of either runtime (the
@@ -150,7 +150,7 @@ class MiniLMEmbedder:
                     self._onnx = self._load_onnx(path)
                     self._backend = "onnx"
                     return
-                except OnnxUnavailable as exc:
+                except Exception as exc:  # export/runtime failures of any kind: torch serves
                     if self._wanted == "onnx":
                         raise EmbedderUnavailable(f"ONNX Runtime backend: {exc}") from exc
                     log.warning("MiniLM on ONNX Runtime unavailable (%s); using torch", exc)
@@ -160,14 +160,31 @@ class MiniLMEmbedder:
     def _load_onnx(self, path: Path) -> OnnxMiniLM:
         if not onnx_runtime_installed():
             raise OnnxUnavailable("onnxruntime is not installed")
-        graph = onnx_path_for(path, self._cache_dir)
-        if not graph.is_file():
-            export_onnx(path, graph, self._max_seq_length)
-        if self._int8:
-            full, graph = graph, onnx_path_for(path, self._cache_dir, int8=True)
-            if not graph.is_file():
+        full = onnx_path_for(path, self._cache_dir)
+        graph = onnx_path_for(path, self._cache_dir, int8=True) if self._int8 else full
+
+        def build() -> None:
+            if not full.is_file():
+                export_onnx(path, full, self._max_seq_length)
+            if graph != full and not graph.is_file():
                 quantize_onnx(path, full, graph, self._max_seq_length)
-        return OnnxMiniLM(path, graph, threads=self._threads, max_seq_length=self._max_seq_length)
+
+        build()
+        try:
+            return OnnxMiniLM(
+                path, graph, threads=self._threads, max_seq_length=self._max_seq_length
+            )
+        except OnnxUnavailable:
+            raise
+        except Exception as exc:
+            # A cached file that no longer loads (truncated by a full disk, say): build anew.
+            log.warning("cached MiniLM graph %s unusable (%s); exporting again", graph, exc)
+            full.unlink(missing_ok=True)
+            graph.unlink(missing_ok=True)
+            build()
+            return OnnxMiniLM(
+                path, graph, threads=self._threads, max_seq_length=self._max_seq_length
+            )
 
     def _load_torch(self, path: Path) -> Any:
         try:
