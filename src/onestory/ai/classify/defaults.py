@@ -30,6 +30,11 @@ from onestory.ai.classify.sentiment import (
     tune_score_thresholds,
     vader_scores,
 )
+from onestory.ai.classify.sentiment_finetune import (
+    FineTuneConfig,
+    fine_tune_sentiment,
+    tune_decision,
+)
 from onestory.ai.classify.store import ModelStore, ModelVersion
 from onestory.ai.protocols import Embedder
 
@@ -257,6 +262,7 @@ def train_default_models(
     embedder: Embedder | None = None,
     sentiment_sources: Sequence[str] = SENTIMENT_SOURCES_TWEETS,
     sentiment_lexicon_weight: float = 1.0,
+    fine_tune: FineTuneConfig | None = None,
 ) -> dict[str, ModelVersion]:
     """Train sentiment and CX emotion (GoEmotions) models and save them.
 
@@ -267,6 +273,10 @@ def train_default_models(
     blended polarity (model + lexicon + VADER when ``vaderSentiment`` is installed) cut by two
     thresholds, four numbers in all. Without it the model takes the 3-class argmax plus the
     lexicon polarity with ``sentiment_lexicon_weight`` (0 turns it off).
+
+    ``fine_tune`` (needs the ``[ml]`` extra) trains the sentiment model by fine-tuning MiniLM
+    on the same data instead (:mod:`onestory.ai.classify.sentiment_finetune`); with val on
+    disk its decision (lexicon and VADER weights, two class offsets) is tuned there.
     """
     saved: dict[str, ModelVersion] = {}
     present = available_sentiment_sources(data_dir, sentiment_sources)
@@ -279,31 +289,24 @@ def train_default_models(
     sentiment_sources = present
     texts, labels = sentiment_training_data(data_dir, sources=sentiment_sources)
     log.info("training sentiment on %d examples", len(texts))
-    sentiment = train_sentiment_model(texts, labels, embedder=embedder)
-    sentiment.lexicon_weight = sentiment_lexicon_weight
-    decision: dict[str, Any] = {"kind": "argmax", "lexicon_weight": sentiment_lexicon_weight}
-    if (data_dir / "tweeteval" / "sentiment" / "val_text.txt").is_file():
-        val_x, val_y = read_tweeteval_sentiment_val(data_dir)
-        tuned = tune_score_thresholds(
-            sentiment,
-            val_x,
-            val_y,
-            lexicon_weights=BLEND_LEXICON_WEIGHTS,
-            vader_weights=BLEND_VADER_WEIGHTS if vader_installed() else (0.0,),
+    if fine_tune is not None:
+        sentiment_model: Any
+        sentiment_model, decision = _fine_tuned_sentiment(data_dir, texts, labels, fine_tune)
+        name = sentiment_model.name
+    else:
+        sentiment_model, decision = _linear_sentiment(
+            data_dir, texts, labels, embedder, sentiment_lexicon_weight
         )
-        decision = {
-            "kind": "blended polarity, 4 numbers tuned on TweetEval sentiment val",
-            **tuned,
-            "val_macro_recall": sentiment.metrics["tuning_macro_recall"],
-        }
+        name = sentiment_model.name
     meta: dict[str, Any] = {
-        "name": sentiment.name,
+        "name": name,
         "n_examples": len(texts),
         "data": "public data sets by polarity: " + ", ".join(sentiment_sources),
         "decision": decision,
-        "embedder": embedder.name if embedder else None,
+        "embedder": embedder.name if embedder and fine_tune is None else None,
+        "metrics": sentiment_model.metrics,
     }
-    saved["sentiment"] = ModelStore(models_dir / "sentiment").save(sentiment, meta)
+    saved["sentiment"] = ModelStore(models_dir / "sentiment").save(sentiment_model, meta)
 
     g_texts, g_labels = read_goemotions(data_dir, "train")
     d_texts, d_labels = read_goemotions(data_dir, "dev")
@@ -328,3 +331,47 @@ def train_default_models(
     }
     saved["emotion"] = ModelStore(models_dir / "emotion").save(emotion, meta)
     return saved
+
+
+def _linear_sentiment(
+    data_dir: Path,
+    texts: list[str],
+    labels: list[str],
+    embedder: Embedder | None,
+    lexicon_weight: float,
+) -> tuple[Any, dict[str, Any]]:
+    sentiment = train_sentiment_model(texts, labels, embedder=embedder)
+    sentiment.lexicon_weight = lexicon_weight
+    decision: dict[str, Any] = {"kind": "argmax", "lexicon_weight": lexicon_weight}
+    if (data_dir / "tweeteval" / "sentiment" / "val_text.txt").is_file():
+        val_x, val_y = read_tweeteval_sentiment_val(data_dir)
+        tuned = tune_score_thresholds(
+            sentiment,
+            val_x,
+            val_y,
+            lexicon_weights=BLEND_LEXICON_WEIGHTS,
+            vader_weights=BLEND_VADER_WEIGHTS if vader_installed() else (0.0,),
+        )
+        decision = {
+            "kind": "blended polarity, 4 numbers tuned on TweetEval sentiment val",
+            **tuned,
+            "val_macro_recall": sentiment.metrics["tuning_macro_recall"],
+        }
+    return sentiment, decision
+
+
+def _fine_tuned_sentiment(
+    data_dir: Path, texts: list[str], labels: list[str], config: FineTuneConfig
+) -> tuple[Any, dict[str, Any]]:
+    model = fine_tune_sentiment(texts, labels, config)
+    decision: dict[str, Any] = {"kind": "argmax of the fine-tuned model"}
+    if (data_dir / "tweeteval" / "sentiment" / "val_text.txt").is_file():
+        val_x, val_y = read_tweeteval_sentiment_val(data_dir)
+        vader = (0.0, 0.5, 1.0, 2.0) if vader_installed() else (0.0,)
+        tuned = tune_decision(model, val_x, val_y, vader_weights=vader)
+        decision = {
+            "kind": "log P + lexicon/VADER evidence + 2 offsets, tuned on TweetEval sentiment val",
+            **tuned,
+            "val_macro_recall": model.metrics["tuning_macro_recall"],
+        }
+    return model, decision
