@@ -10,13 +10,23 @@ import pytest
 
 from onestory.demo.generator import generate_world
 from onestory.enrich.settings import AISettings
+from onestory.proactive.settings import ProactiveSettings
 from tests.conftest import Api, make_settings, open_api
 
 
 @pytest.fixture
 def quiet_api(tmp_path: Path, database_url: str) -> Iterator[Api]:
     # AI enrichment is not what this test is about; without it the demo loads in seconds.
-    yield from open_api(make_settings(tmp_path, database_url, ai=AISettings(enabled=False)))
+    # Playbooks only record (dry run): their outreach would add messages that are not demo
+    # events, and outside the customers' quiet hours (whether it is sent depends on the hour
+    # the test runs at).
+    settings = make_settings(
+        tmp_path,
+        database_url,
+        ai=AISettings(enabled=False),
+        proactive=ProactiveSettings(dry_run=True),
+    )
+    yield from open_api(settings)
 
 
 def test_demo_journeys_are_cross_channel_conversations(quiet_api: Api) -> None:
