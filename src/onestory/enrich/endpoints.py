@@ -117,7 +117,10 @@ async def retrain_intents(runtime: RuntimeDep, _: Admin) -> dict[str, Any]:
     enricher = _enricher(runtime)
 
     def work() -> str:
-        _model, version = train_and_save(enricher.intent_store, starter_examples())
+        # With the configured encoder, so a MiniLM deployment keeps its embedding features.
+        _model, version = train_and_save(
+            enricher.intent_store, starter_examples(), embedder=enricher.make_embedder()
+        )
         enricher.reload()
         return version.version
 
