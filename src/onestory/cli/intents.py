@@ -180,7 +180,7 @@ def train_defaults(
     finetune: bool = typer.Option(
         False,
         "--finetune/--no-finetune",
-        help="Sentiment by fine-tuning MiniLM itself (needs [ml]; ~30 min on 2 cores): the "
+        help="Sentiment by fine-tuning MiniLM itself (needs [ml]; 10-30 min on 2 cores): the "
         "best TweetEval sentiment model, at a second transformer pass per message.",
     ),
     steps: int = typer.Option(400, "--steps", min=1, help="Fine-tuning steps (batches of 32)."),

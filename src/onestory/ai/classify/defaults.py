@@ -289,17 +289,15 @@ def train_default_models(
     sentiment_sources = present
     texts, labels = sentiment_training_data(data_dir, sources=sentiment_sources)
     log.info("training sentiment on %d examples", len(texts))
+    sentiment_model: Any
     if fine_tune is not None:
-        sentiment_model: Any
         sentiment_model, decision = _fine_tuned_sentiment(data_dir, texts, labels, fine_tune)
-        name = sentiment_model.name
     else:
         sentiment_model, decision = _linear_sentiment(
             data_dir, texts, labels, embedder, sentiment_lexicon_weight
         )
-        name = sentiment_model.name
     meta: dict[str, Any] = {
-        "name": name,
+        "name": sentiment_model.name,
         "n_examples": len(texts),
         "data": "public data sets by polarity: " + ", ".join(sentiment_sources),
         "decision": decision,
