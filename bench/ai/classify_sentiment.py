@@ -79,7 +79,10 @@ def finetuned(args: argparse.Namespace) -> dict[str, object]:
     """The fine-tuned MiniLM: plain argmax (no TweetEval sentiment data used at all), then the
     decision tuned on val (lexicon and VADER weights, two class offsets)."""
     sources = RECIPES[args.recipe]
-    train_x, train_y = sentiment_training_data(args.data, sources=sources)
+    weak = tuple(args.goemotions_neutral.split(",")) if args.goemotions_neutral else ()
+    train_x, train_y = sentiment_training_data(
+        args.data, sources=sources, goemotions_as_neutral=weak
+    )
     val_x, val_y = load_tweeteval(args.data, "sentiment", "val")
     test_x, test_y = load_tweeteval(args.data, "sentiment", "test")
     config = FineTuneConfig(steps=args.steps, threads=args.threads)
@@ -93,6 +96,7 @@ def finetuned(args: argparse.Namespace) -> dict[str, object]:
         "config": asdict(config),
         "recipe": args.recipe,
         "train_sources": list(sources),
+        "goemotions_as_neutral": list(weak),
         "train_counts": {lab: train_y.count(lab) for lab in sorted(set(train_y))},
         "train_s": t.seconds,
         "tuning_data": "TweetEval sentiment val (2,000 tweets): 4 decision numbers",
@@ -127,6 +131,9 @@ def main() -> None:
     )
     p.add_argument("--steps", type=int, default=FineTuneConfig.steps, help="fine-tuning steps")
     p.add_argument("--threads", type=int, default=2, help="torch threads for fine-tuning")
+    p.add_argument(
+        "--goemotions-neutral", default="", help="GoEmotions labels read as neutral (finetune)"
+    )
     args = p.parse_args()
     if args.finetune:
         emit(finetuned(args))

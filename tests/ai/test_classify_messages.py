@@ -272,6 +272,14 @@ def test_public_label_mappings_for_train_defaults():
         None,
     ]
     assert goemotions_polarity([["curiosity", "gratitude"]]) == ["positive"]
+    # Weak emotions can be read as neutral (a recipe choice made on TweetEval val).
+    weak = [["approval"], ["approval", "joy"], ["approval", "anger"]]
+    assert goemotions_polarity(weak) == ["positive", "positive", None]
+    assert goemotions_polarity(weak, as_neutral=("approval",)) == [
+        "neutral",
+        "positive",
+        "negative",
+    ]
     assert cx_emotion_labels([["grief", "nervousness"], ["pride"], ["disgust", "anger"]]) == [
         ["fear", "sadness"],
         [],

@@ -83,11 +83,17 @@ def read_sst2(data_dir: Path, split: str = "train_full") -> tuple[list[str], lis
     return texts, labels
 
 
-def goemotions_polarity(label_sets: Iterable[list[str]]) -> list[str | None]:
-    """One polarity per GoEmotions example; None when its labels disagree (pos + neg)."""
+def goemotions_polarity(
+    label_sets: Iterable[list[str]], *, as_neutral: Sequence[str] = ()
+) -> list[str | None]:
+    """One polarity per GoEmotions example; None when its labels disagree (pos + neg).
+
+    ``as_neutral`` moves weak emotions (``approval``, say) to neutral.
+    """
+    mapping = {**GOEMOTIONS_POLARITY, **dict.fromkeys(as_neutral, NEUTRAL)}
     out: list[str | None] = []
     for labels in label_sets:
-        polarities = {GOEMOTIONS_POLARITY[lab] for lab in labels if lab in GOEMOTIONS_POLARITY}
+        polarities = {mapping[lab] for lab in labels if lab in mapping}
         polar = polarities - {NEUTRAL}
         if len(polar) == 1:
             out.append(polar.pop())
@@ -188,6 +194,7 @@ def sentiment_training_data(
     *,
     min_sst2_words: int = 4,
     sources: Sequence[str] = SENTIMENT_SOURCES,
+    goemotions_as_neutral: Sequence[str] = (),
 ) -> tuple[list[str], list[str]]:
     """Sentiment training texts and labels from public data sets on disk.
 
@@ -209,7 +216,8 @@ def sentiment_training_data(
         out_labels += [labels[i] for i in keep]
     if "goemotions" in sources:
         g_texts, g_labels = read_goemotions(data_dir, "train")
-        for text, polarity in zip(g_texts, goemotions_polarity(g_labels), strict=True):
+        polarities = goemotions_polarity(g_labels, as_neutral=goemotions_as_neutral)
+        for text, polarity in zip(g_texts, polarities, strict=True):
             if polarity is not None:
                 out_texts.append(text)
                 out_labels.append(polarity)
