@@ -38,6 +38,7 @@ from onestory.ai.classify.sentiment import (
     NEUTRAL,
     POSITIVE,
     _prediction,
+    decision_scores,
     lexicon_scores,
     macro_recall,
     vader_scores,
@@ -52,7 +53,6 @@ _HASHTAG = re.compile(r"#(\w)")
 _SPACE = re.compile(r"\s+")
 # Logits are computed on the unit vector scaled up, so a linear head can be confident.
 _SCALE = 10.0
-_SIGN = np.array([-1.0, 0.0, 1.0])  # LABELS order: negative, neutral, positive
 
 
 def normalise(text: str) -> str:
@@ -163,8 +163,8 @@ class FineTunedSentiment:
         return total
 
     def decisions(self, texts: Sequence[str], proba: NDArray[np.float64]) -> NDArray[np.float64]:
-        offsets = np.array([self.class_offsets.get(label, 0.0) for label in LABELS])
-        return _decision(np.log(np.clip(proba, 1e-12, 1.0)), self.evidence(texts), offsets)
+        # The linear model's decision, with lexicon + VADER as the evidence (weights inside).
+        return decision_scores(proba, LABELS, self.class_offsets, self.evidence(texts), 1.0)
 
     def predict(self, texts: Sequence[str]) -> list[Prediction]:
         if not texts:
@@ -183,12 +183,6 @@ class FineTunedSentiment:
             confidence = float(row[int(choice)])
             out.append(_prediction(label, score, confidence, why, self.name, self.version, extra))
         return out
-
-
-def _decision(
-    log_proba: NDArray[np.float64], evidence: NDArray[np.float64], offsets: NDArray[np.float64]
-) -> NDArray[np.float64]:
-    return log_proba + np.outer(evidence, _SIGN) + offsets
 
 
 def _logits(
@@ -307,11 +301,10 @@ def tune_decision(
     lexicon = lexicon_scores(texts)
     if proba is None:
         proba = model.probabilities(texts)
-    log_proba = np.log(np.clip(proba, 1e-12, 1.0))
     names = np.asarray(LABELS)
     best: tuple[float, float, float, float, float, float] = (-1.0, 0.0, 0.0, 0.0, 0.0, 0.0)
     for w_lex, w_vader in product(lexicon_weights, vader_weights):
-        base = _decision(log_proba, w_lex * lexicon + w_vader * vader, np.zeros(len(LABELS)))
+        base = decision_scores(proba, LABELS, None, w_lex * lexicon + w_vader * vader, 1.0)
         for neg, pos in product(offsets, offsets):
             chosen = names[(base + np.array([neg, 0.0, pos])).argmax(axis=1)]
             value = macro_recall(gold, chosen)
