@@ -154,6 +154,29 @@ def test_corrections_are_merged_into_the_next_training(tmp_path):
     assert merged == [Example("HI ", "complaint")]
 
 
+def test_each_version_keeps_the_training_set_it_was_given(tmp_path):
+    store = IntentModelStore(tmp_path)
+    assert store.training_examples() is None
+    store.add_correction("my gizmo flux capacitor melted", "damaged_item")
+    base = [e for e in starter_examples() if e.label in _SOME] + [
+        Example('ünïcode, "q"', "greeting")
+    ]
+    _model, version = train_and_save(store, base)
+    # Corrections are merged at training time, never written into the version's training set.
+    assert store.training_examples() == base
+    assert store.training_examples(version.version) == base
+    assert version.meta["n_base_examples"] == len(base)
+    assert store.training_examples("v7") is None
+    assert store.training_examples("../x") is None
+    load_or_train_default(IntentModelStore(tmp_path / "fresh"))  # the shared starter copy
+    assert IntentModelStore(tmp_path / "fresh").training_examples() is None
+    with pytest.raises(ValueError, match="plain extra file"):
+        store.save(object(), {}, files={"../escape.txt": "x"})
+    with pytest.raises(ValueError, match="plain extra file"):
+        store.save(object(), {}, files={"meta.json": "{}"})
+    assert store.active_version() == version.version
+
+
 def test_load_examples_jsonl_and_csv(tmp_path):
     jsonl = tmp_path / "x.jsonl"
     jsonl.write_text('{"text": "a b", "label": "x"}\n\n{"text": "c", "intent": "y"}\n')

@@ -200,6 +200,7 @@ def test_correction_becomes_training_data_and_models_roll_back(api: Api) -> None
     before = api.get("/v1/ai/models").json()[0]
     r = api.post("/v1/ai/models/intent/retrain")
     assert r.status_code == 200, r.text
+    assert r.json()["trained_on"] == "starter"  # the shared starter copy keeps no training set
     after = api.get("/v1/ai/models").json()[0]
     assert after["active"] != before["active"]
     assert after["versions"][-1]["meta"]["n_corrections"] == 1
@@ -209,6 +210,41 @@ def test_correction_becomes_training_data_and_models_roll_back(api: Api) -> None
     bad = api.post(f"/v1/events/{item['id']}/insights/intent/correction", json={"label": "Nope!"})
     assert bad.status_code == 422
     assert bad.headers["content-type"].startswith("application/problem+json")
+
+
+def test_retrain_keeps_a_brands_own_training_set(api: Api) -> None:
+    from onestory.ai.classify import Example, starter_examples, train_and_save
+
+    enricher: Enricher = api.runtime.services["enricher"]
+    brand = [
+        Example(text, "loyalty_points")
+        for text in (
+            "how many loyalty points do I have",
+            "my points from last month are missing",
+            "can I spend my reward points on delivery",
+            "points balance please",
+            "why did my loyalty points expire",
+            "transfer my bonus points to my partner",
+            "I didn't get points for my last order",
+            "what are my reward points worth",
+        )
+    ]
+    _model, trained = train_and_save(enricher.intent_store, [*starter_examples(), *brand])
+    enricher.reload()
+    enricher.intent_store.add_correction("the stars on my card vanished", "loyalty_points")
+
+    r = api.post("/v1/ai/models/intent/retrain")
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["trained_on"] == trained.version
+    assert body["n_examples"] == len(starter_examples()) + len(brand)
+    assert body["n_corrections"] == 1
+    assert body["active"] != trained.version
+    rec = send(api, event(payload={"text": "how many loyalty points are on my account?"}))
+    api.drain()
+    intent = insights_of(item_of(api, rec))["intent"]
+    assert intent["value"]["label"] == "loyalty_points"
+    assert intent["model_version"] == body["active"]
 
 
 def test_sentiment_trajectory_and_structured_summary(api: Api) -> None:

@@ -112,19 +112,33 @@ def list_models(runtime: RuntimeDep, _: Reader) -> list[ModelInfo]:
     return [ModelInfo(kind="intent", active=store.active_version(), versions=versions)]
 
 
-@router.post("/ai/models/intent/retrain", summary="Retrain the intent model with corrections")
+@router.post(
+    "/ai/models/intent/retrain",
+    summary="Retrain the intent model on its training set plus corrections",
+)
 async def retrain_intents(runtime: RuntimeDep, _: Admin) -> dict[str, Any]:
     enricher = _enricher(runtime)
 
-    def work() -> str:
-        # With the configured encoder, so a MiniLM deployment keeps its embedding features.
+    def work() -> dict[str, Any]:
+        store = enricher.intent_store
+        # The active version's own training set (a brand's data from `intents train --data`),
+        # else the starter set; with the configured encoder, so MiniLM features are kept.
+        base_version = store.active_version()
+        base = store.training_examples()
         _model, version = train_and_save(
-            enricher.intent_store, starter_examples(), embedder=enricher.make_embedder()
+            store,
+            base if base is not None else starter_examples(),
+            embedder=enricher.make_embedder(),
         )
         enricher.reload()
-        return version.version
+        return {
+            "active": version.version,
+            "trained_on": base_version if base is not None else "starter",
+            "n_examples": version.meta["n_base_examples"],
+            "n_corrections": version.meta["n_corrections"],
+        }
 
-    return {"active": await run_in_threadpool(work)}
+    return await run_in_threadpool(work)
 
 
 class Rollback(BaseModel):

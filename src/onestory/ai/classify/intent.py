@@ -25,7 +25,13 @@ from sklearn.svm import LinearSVC
 
 from onestory.ai.classify._data import Example, load_examples
 from onestory.ai.classify._features import TextFeaturizer
-from onestory.ai.classify.store import IntentModelStore, ModelVersion, merge_examples
+from onestory.ai.classify.store import (
+    EXAMPLES_FILE,
+    IntentModelStore,
+    ModelVersion,
+    examples_jsonl,
+    merge_examples,
+)
 from onestory.ai.protocols import Embedder, Prediction
 
 log = logging.getLogger(__name__)
@@ -349,7 +355,8 @@ def train_and_save(
     model = train_intent_model(merge_examples(rows, corrections), config, embedder=embedder)
     meta = model_metadata(model, config)
     meta["n_corrections"] = len(corrections)
-    version = store.save(model, meta)
+    meta["n_base_examples"] = len(rows)
+    version = store.save(model, meta, files={EXAMPLES_FILE: examples_jsonl(rows)})
     return model, version
 
 

@@ -2,8 +2,8 @@
 
 Layout under the store directory (the app uses ``<data_dir>/models/<kind>``)::
 
-    v1/model.joblib   v1/meta.json
-    v2/model.joblib   v2/meta.json
+    v1/model.joblib   v1/meta.json   v1/examples.jsonl (intents: the training set it was given)
+    v2/model.joblib   v2/meta.json   v2/examples.jsonl
     active.json       {"version": "v2"}   (absent: the newest version is active)
     corrections.jsonl agent corrections merged into the next training run (intents only)
 
@@ -24,7 +24,7 @@ from typing import Any
 
 import joblib
 
-from onestory.ai.classify._data import Example
+from onestory.ai.classify._data import Example, load_examples
 
 _VERSION = re.compile(r"^v(\d+)$")
 LATEST = "latest"
@@ -104,8 +104,19 @@ class ModelStore:
             )
         return out
 
-    def save(self, model: object, meta: dict[str, Any], *, activate: bool = True) -> ModelVersion:
-        """Write ``model`` as the next version; make it active unless ``activate`` is False."""
+    def save(
+        self,
+        model: object,
+        meta: dict[str, Any],
+        *,
+        activate: bool = True,
+        files: dict[str, str] | None = None,
+    ) -> ModelVersion:
+        """Write ``model`` as the next version; make it active unless ``activate`` is False.
+
+        ``files`` (name → text) are written into the version's directory before its
+        ``meta.json``, so a listed version always has them.
+        """
         self.directory.mkdir(parents=True, exist_ok=True)
         versions = self._versions()
         number = (versions[-1] + 1) if versions else 1
@@ -120,6 +131,10 @@ class ModelStore:
                 model.version = version
             except AttributeError:
                 pass
+        for name, text in (files or {}).items():
+            if Path(name).name != name or name in {"meta.json", "model.joblib"}:
+                raise ValueError(f"not a plain extra file name: {name!r}")
+            _atomic_write(target / name, text)
         joblib.dump(model, target / "model.joblib", compress=3)
         _atomic_write(target / "meta.json", json.dumps(full_meta, indent=2, sort_keys=True))
         if activate:
@@ -154,8 +169,31 @@ class ModelStore:
         _atomic_write(self.directory / "active.json", json.dumps({"version": version}))
 
 
+EXAMPLES_FILE = "examples.jsonl"
+
+
+def examples_jsonl(examples: Iterable[Example]) -> str:
+    """Examples as JSONL text (one ``{"text", "label"}`` object per line)."""
+    return "".join(
+        json.dumps({"text": e.text, "label": e.label}, ensure_ascii=False) + "\n" for e in examples
+    )
+
+
 class IntentModelStore(ModelStore):
-    """A :class:`ModelStore` for intent models that also keeps agents' corrections."""
+    """A :class:`ModelStore` for intent models that also keeps agents' corrections and, per
+    version, the training set it was given (without the corrections), so a retrain keeps a
+    brand's own data."""
+
+    def training_examples(self, version: str = LATEST) -> list[Example] | None:
+        """The examples ``version`` was trained on before corrections were merged, or None
+        when the store is empty or the version was saved without them (older versions)."""
+        chosen = self.active_version() if version == LATEST else version
+        if chosen is None or not _VERSION.match(chosen):
+            return None
+        path = self.directory / chosen / EXAMPLES_FILE
+        if not path.is_file():
+            return None
+        return load_examples(path)
 
     @property
     def corrections_path(self) -> Path:
