@@ -57,6 +57,7 @@ from onestory.ai.classify.sentiment import (
 )
 from onestory.ai.classify.sentiment_finetune import (
     FineTuneConfig,
+    combine_members,
     fine_tune_sentiment,
     tune_decision,
 )
@@ -85,14 +86,15 @@ def finetuned(args: argparse.Namespace) -> dict[str, object]:
     )
     val_x, val_y = load_tweeteval(args.data, "sentiment", "val")
     test_x, test_y = load_tweeteval(args.data, "sentiment", "test")
-    config = FineTuneConfig(steps=args.steps, threads=args.threads)
+    config = FineTuneConfig(steps=args.steps, members=args.members, threads=args.threads)
     with Timer() as t:
         model = fine_tune_sentiment(train_x, train_y, config)
     model.threads = args.threads
     out: dict[str, object] = {
         "task": "tweeteval_sentiment",
         "metric": "macro-averaged recall on test (12,284 tweets)",
-        "model": "MiniLM fine-tuned (all weights) + linear head, class-balanced batches",
+        "model": "MiniLM fine-tuned (all weights) + linear head, class-balanced batches; "
+        "members copies (seeds 0..members-1) averaged in log-probability",
         "config": asdict(config),
         "recipe": args.recipe,
         "train_sources": list(sources),
@@ -102,11 +104,20 @@ def finetuned(args: argparse.Namespace) -> dict[str, object]:
         "tuning_data": "TweetEval sentiment val (2,000 tweets): 4 decision numbers",
     }
     with Timer() as t:
-        test_proba = model.probabilities(test_x)
+        test_members = model.member_log_probabilities(test_x)
     out["test_inference_ms_per_tweet"] = round(t.seconds * 1000 / len(test_x), 2)
+    val_members = model.member_log_probabilities(val_x)
+    test_proba, val_proba = combine_members(test_members), combine_members(val_members)
     names = np.asarray(LABELS)
     out["argmax"] = scores(test_y, names[test_proba.argmax(axis=1)])
-    val_proba = model.probabilities(val_x)
+    out["members_argmax"] = [
+        {
+            "seed": seed,
+            "test_macro_recall": round(macro_recall(test_y, names[t.argmax(axis=1)]), 4),
+            "val_macro_recall": round(macro_recall(val_y, names[v.argmax(axis=1)]), 4),
+        }
+        for seed, t, v in zip(model.metrics["seeds"], test_members, val_members, strict=True)
+    ]
     try:
         vader_scores(["ok"])
         vader_weights: tuple[float, ...] = BLEND_VADER_WEIGHTS
@@ -130,6 +141,9 @@ def main() -> None:
         "--finetune", action="store_true", help="fine-tune MiniLM (train-defaults --finetune)"
     )
     p.add_argument("--steps", type=int, default=FineTuneConfig.steps, help="fine-tuning steps")
+    p.add_argument(
+        "--members", type=int, default=FineTuneConfig.members, help="fine-tuned copies averaged"
+    )
     p.add_argument("--threads", type=int, default=2, help="torch threads for fine-tuning")
     p.add_argument(
         "--goemotions-neutral", default="", help="GoEmotions labels read as neutral (finetune)"

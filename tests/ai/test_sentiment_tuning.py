@@ -266,13 +266,14 @@ def test_train_default_models_fine_tunes_minilm_when_asked(tmp_path):
     (val / "val_text.txt").write_text("so happy\nit is on monday\nso mad\n")
     (val / "val_labels.txt").write_text("2\n1\n0\n")
     models = tmp_path / "models"
-    config = FineTuneConfig(steps=30, batch_size=12, learning_rate=1e-4, threads=1)
+    config = FineTuneConfig(steps=30, batch_size=12, learning_rate=1e-4, members=2, threads=1)
     train_default_models(data, models, fine_tune=config)
     meta = ModelStore(models / "sentiment").list()[-1].meta
     assert meta["name"] == FINETUNED_NAME
     assert meta["decision"]["kind"].startswith("log P")
     assert {"lexicon_weight", "vader_weight", "negative_offset"} <= set(meta["decision"])
     assert meta["metrics"]["steps"] == 30
+    assert meta["metrics"]["members"] == 2
     model = ModelStore(models / "sentiment").load()
     assert model.name == FINETUNED_NAME
     assert model.predict(["so happy today"])[0].label == "positive"

@@ -3,17 +3,20 @@
 :func:`fine_tune_sentiment` fine-tunes every weight of the installed all-MiniLM-L6-v2 (mean
 pooling, L2-normalised, a linear 3-class head) on labelled public data — in
 :func:`onestory.ai.classify.defaults.train_default_models` GoEmotions and TweetEval emotion by
-polarity plus NLU++/ABCD requests as neutral — with class-balanced batches. The result,
-:class:`FineTunedSentiment`, is a :class:`~onestory.ai.protocols.TextClassifier` saved in the
-sentiment :class:`~onestory.ai.classify.store.ModelStore` like the linear model (its weights
-are a state dict, ~90 MB, never shipped: it is trained where the data is).
+polarity plus NLU++/ABCD requests as neutral — with class-balanced batches, several times with
+different seeds (``FineTuneConfig.members``, 5 by default): the copies' log-probabilities are
+averaged, which is steadier than any one seed (one copy scores 0.637-0.647 on TweetEval
+sentiment by seed; see ``docs/ai.md``). The result, :class:`FineTunedSentiment`, is a
+:class:`~onestory.ai.protocols.TextClassifier` saved in the sentiment
+:class:`~onestory.ai.classify.store.ModelStore` like the linear model (its weights are state
+dicts, ~90 MB per copy, never shipped: it is trained where the data is).
 
 Its decision: log P(class) from the model, plus the rule-based evidence (our lexicon and VADER)
 added to positive and subtracted from negative, plus two class offsets; the weights and offsets
 are tuned by :func:`tune_decision` on a small labelled set of the target domain when one is
-given, and are all zero otherwise (plain argmax). It costs a second transformer pass per
-message (the shared MiniLM encode cannot serve it: its weights differ), about 19 ms of CPU on
-one torch thread here.
+given, and are all zero otherwise (plain argmax). It costs one more transformer pass per
+message and copy (the shared MiniLM encode cannot serve it: its weights differ), about 19 ms
+of CPU per copy on one torch thread here; ``members=1`` is the cheap setting.
 """
 
 from __future__ import annotations
@@ -75,6 +78,8 @@ class FineTuneConfig:
     warmup_fraction: float = 0.06
     max_length: int = 64
     seed: int = 0
+    # Copies fine-tuned with seeds seed, seed+1, ...; their log-probabilities are averaged.
+    members: int = 5
     threads: int | None = None
 
 
@@ -90,12 +95,15 @@ def _torch() -> Any:
     return torch, AutoConfig, AutoModel, AutoTokenizer
 
 
+Member = tuple[dict[str, Any], dict[str, Any]]  # (encoder state dict, head state dict)
+
+
 @dataclass(eq=False)
 class FineTunedSentiment:
-    """A fine-tuned MiniLM with a 3-class head; see the module docstring for the decision."""
+    """One or more fine-tuned MiniLM copies with 3-class heads, averaged; see the module
+    docstring for the decision."""
 
-    encoder_state: dict[str, Any]
-    head_state: dict[str, Any]
+    members: list[Member]
     max_length: int
     metrics: dict[str, Any] = field(default_factory=dict)
     version: str = "unsaved"
@@ -115,10 +123,12 @@ class FineTunedSentiment:
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
+        if "members" not in state:  # saved before ensembles: one copy
+            state["members"] = [(state.pop("encoder_state"), state.pop("head_state"))]
         self.__dict__.update(state)
         self._lock = threading.Lock()
 
-    def _build(self) -> tuple[Any, Any, Any]:
+    def _build(self) -> tuple[Any, list[tuple[Any, Any]]]:
         if self._built is None:
             with self._lock:
                 if self._built is None:
@@ -126,31 +136,48 @@ class FineTunedSentiment:
                     base = str(packaged_model_path())
                     tokenizer = auto_tokenizer.from_pretrained(base, local_files_only=True)
                     config = auto_config.from_pretrained(base, local_files_only=True)
-                    encoder = auto_model.from_config(config)
-                    encoder.load_state_dict(self.encoder_state)
-                    encoder.eval()
-                    head = torch.nn.Linear(config.hidden_size, len(LABELS))
-                    head.load_state_dict(self.head_state)
-                    head.eval()
-                    self._built = (tokenizer, encoder, head)
-        built: tuple[Any, Any, Any] = self._built
-        return built
+                    built = []
+                    for encoder_state, head_state in self.members:
+                        encoder = auto_model.from_config(config)
+                        encoder.load_state_dict(encoder_state)
+                        encoder.eval()
+                        head = torch.nn.Linear(config.hidden_size, len(LABELS))
+                        head.load_state_dict(head_state)
+                        head.eval()
+                        built.append((encoder, head))
+                    self._built = (tokenizer, built)
+        out: tuple[Any, list[tuple[Any, Any]]] = self._built
+        return out
 
     def probabilities(self, texts: Sequence[str], batch_size: int = 64) -> NDArray[np.float64]:
-        """P(negative), P(neutral), P(positive) per text (rows in :data:`LABELS` order)."""
+        """P(negative), P(neutral), P(positive) per text (rows in :data:`LABELS` order): the
+        normalised geometric mean of the copies' probabilities."""
+        return combine_members(self.member_log_probabilities(texts, batch_size))
+
+    def member_log_probabilities(
+        self, texts: Sequence[str], batch_size: int = 64
+    ) -> NDArray[np.float64]:
+        """log P per copy, text and class: shape (members, len(texts), 3)."""
         torch = _torch()[0]
-        tokenizer, encoder, head = self._build()
+        tokenizer, built = self._build()
         if self.threads and torch.get_num_threads() != self.threads:
             torch.set_num_threads(self.threads)  # per thread, like the MiniLM encoder
         prepared = [normalise(t[:MAX_CHARS]) or "." for t in texts]
         order = np.argsort([len(t) for t in prepared], kind="stable")
-        out = np.zeros((len(texts), len(LABELS)), dtype=np.float64)
+        out = np.zeros((len(built), len(texts), len(LABELS)), dtype=np.float64)
         with torch.inference_mode():
             for start in range(0, len(texts), batch_size):
                 rows = order[start : start + batch_size]
-                batch = [prepared[i] for i in rows]
-                logits = _logits(torch, tokenizer, encoder, head, batch, self.max_length)
-                out[rows] = torch.softmax(logits, dim=-1).double().numpy()
+                batch = tokenizer(
+                    [prepared[i] for i in rows],
+                    padding=True,
+                    truncation=True,
+                    max_length=self.max_length,
+                    return_tensors="pt",
+                )
+                for k, (encoder, head) in enumerate(built):
+                    logits = _head_logits(torch, encoder, head, batch).double()
+                    out[k, rows] = torch.log_softmax(logits, dim=-1).numpy()
         return out
 
     def evidence(self, texts: Sequence[str]) -> NDArray[np.float64]:
@@ -185,12 +212,25 @@ class FineTunedSentiment:
         return out
 
 
+def combine_members(log_p: NDArray[np.float64]) -> NDArray[np.float64]:
+    """The copies' mean log-probability, normalised back to probabilities (rows sum to 1)."""
+    mean = log_p.mean(axis=0)
+    mean = mean - mean.max(axis=1, keepdims=True)
+    p = np.exp(mean)
+    out: NDArray[np.float64] = p / p.sum(axis=1, keepdims=True)
+    return out
+
+
 def _logits(
     torch: Any, tokenizer: Any, encoder: Any, head: Any, texts: list[str], max_length: int
 ) -> Any:
     batch = tokenizer(
         texts, padding=True, truncation=True, max_length=max_length, return_tensors="pt"
     )
+    return _head_logits(torch, encoder, head, batch)
+
+
+def _head_logits(torch: Any, encoder: Any, head: Any, batch: Any) -> Any:
     hidden = encoder(**batch).last_hidden_state
     mask = batch["attention_mask"].unsqueeze(-1).to(hidden.dtype)
     pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
@@ -200,7 +240,8 @@ def _logits(
 def fine_tune_sentiment(
     texts: Sequence[str], labels: Sequence[str], config: FineTuneConfig | None = None
 ) -> FineTunedSentiment:
-    """Fine-tune MiniLM + a head on ``negative``/``neutral``/``positive`` examples.
+    """Fine-tune ``config.members`` copies of MiniLM + a head on
+    ``negative``/``neutral``/``positive`` examples, copy *i* with seed ``config.seed + i``.
 
     Each step draws a batch with every class equally likely (the public sets are imbalanced:
     far more neutral Reddit comments than negative ones); the learning rate warms up, then
@@ -209,14 +250,11 @@ def fine_tune_sentiment(
     config = config or FineTuneConfig()
     if set(labels) != set(LABELS):
         raise ValueError(f"fine-tuning needs examples of each of {LABELS}")
-    torch, auto_config, auto_model, auto_tokenizer = _torch()
+    if config.members < 1:
+        raise ValueError("fine-tuning needs at least one member")
+    torch = _torch()[0]
     if config.threads:
         torch.set_num_threads(config.threads)
-    torch.manual_seed(config.seed)
-    base = str(packaged_model_path())
-    tokenizer = auto_tokenizer.from_pretrained(base, local_files_only=True)
-    encoder = auto_model.from_pretrained(base, local_files_only=True)
-    head = torch.nn.Linear(auto_config.from_pretrained(base).hidden_size, len(LABELS))
     prepared = [normalise(t[:MAX_CHARS]) for t in texts]
     y = np.array([LABELS.index(label) for label in labels])
     keep = np.array([bool(t) for t in prepared])
@@ -226,6 +264,38 @@ def fine_tune_sentiment(
     for c in range(len(LABELS)):
         weights[y == c] = 1.0 / max(int((y == c).sum()), 1)
     weights /= weights.sum()
+    started = time.monotonic()
+    members = [
+        _fine_tune_one(prepared, y, weights, config, config.seed + i) for i in range(config.members)
+    ]
+    return FineTunedSentiment(
+        members=members,
+        max_length=config.max_length,
+        metrics={
+            "n_examples": len(y),
+            "steps": config.steps,
+            "members": config.members,
+            "seeds": [config.seed + i for i in range(config.members)],
+            "batch_size": config.batch_size,
+            "learning_rate": config.learning_rate,
+            "train_seconds": round(time.monotonic() - started, 1),
+        },
+    )
+
+
+def _fine_tune_one(
+    prepared: list[str],
+    y: NDArray[np.int64],
+    weights: NDArray[np.float64],
+    config: FineTuneConfig,
+    seed: int,
+) -> Member:
+    torch, auto_config, auto_model, auto_tokenizer = _torch()
+    torch.manual_seed(seed)
+    base = str(packaged_model_path())
+    tokenizer = auto_tokenizer.from_pretrained(base, local_files_only=True)
+    encoder = auto_model.from_pretrained(base, local_files_only=True)
+    head = torch.nn.Linear(auto_config.from_pretrained(base).hidden_size, len(LABELS))
     optimiser = torch.optim.AdamW(
         [
             {"params": encoder.parameters(), "lr": config.learning_rate},
@@ -242,9 +312,8 @@ def fine_tune_sentiment(
         lambda s: min(1.0, (s + 1) / warmup) * max(0.0, (config.steps - s) / config.steps),
     )
     params = [*encoder.parameters(), *head.parameters()]
-    rng = np.random.default_rng(config.seed)
+    rng = np.random.default_rng(seed)
     encoder.train()
-    started = time.monotonic()
     running = 0.0
     for step in range(config.steps):
         rows = rng.choice(len(y), config.batch_size, p=weights)
@@ -259,20 +328,14 @@ def fine_tune_sentiment(
         schedule.step()
         running += float(loss.item())
         if (step + 1) % 50 == 0:
-            log.info("fine-tune step %d/%d loss %.4f", step + 1, config.steps, running / 50)
+            log.info(
+                "fine-tune seed %d step %d/%d loss %.4f", seed, step + 1, config.steps, running / 50
+            )
             running = 0.0
     encoder.eval()
-    return FineTunedSentiment(
-        encoder_state={k: v.detach().clone() for k, v in encoder.state_dict().items()},
-        head_state={k: v.detach().clone() for k, v in head.state_dict().items()},
-        max_length=config.max_length,
-        metrics={
-            "n_examples": len(y),
-            "steps": config.steps,
-            "batch_size": config.batch_size,
-            "learning_rate": config.learning_rate,
-            "train_seconds": round(time.monotonic() - started, 1),
-        },
+    return (
+        {k: v.detach().clone() for k, v in encoder.state_dict().items()},
+        {k: v.detach().clone() for k, v in head.state_dict().items()},
     )
 
 
