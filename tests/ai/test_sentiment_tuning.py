@@ -277,3 +277,15 @@ def test_train_default_models_fine_tunes_minilm_when_asked(tmp_path):
     model = ModelStore(models / "sentiment").load()
     assert model.name == FINETUNED_NAME
     assert model.predict(["so happy today"])[0].label == "positive"
+
+    # The command line, without tuning on val: the plain argmax, one copy.
+    from typer.testing import CliRunner
+
+    from onestory.cli.intents import ai_app
+
+    args = ["--data-dir", str(data), "--models-dir", str(models), "--finetune", "--steps", "5"]
+    result = CliRunner().invoke(ai_app, [*args, "--members", "1", "--no-val-tuning"])
+    assert result.exit_code == 0, result.output
+    meta = ModelStore(models / "sentiment").list()[-1].meta
+    assert meta["decision"] == {"kind": "argmax of the fine-tuned model"}
+    assert (meta["metrics"]["members"], meta["metrics"]["steps"]) == (1, 5)

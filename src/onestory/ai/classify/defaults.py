@@ -271,6 +271,7 @@ def train_default_models(
     sentiment_sources: Sequence[str] = SENTIMENT_SOURCES_TWEETS,
     sentiment_lexicon_weight: float = 1.0,
     fine_tune: FineTuneConfig | None = None,
+    tune_on_val: bool = True,
 ) -> dict[str, ModelVersion]:
     """Train sentiment and CX emotion (GoEmotions) models and save them.
 
@@ -284,7 +285,9 @@ def train_default_models(
 
     ``fine_tune`` (needs the ``[ml]`` extra) trains the sentiment model by fine-tuning MiniLM
     on the same data instead (:mod:`onestory.ai.classify.sentiment_finetune`); with val on
-    disk its decision (lexicon and VADER weights, two class offsets) is tuned there.
+    disk its decision (lexicon and VADER weights, two class offsets) is tuned there unless
+    ``tune_on_val`` is False: then it is the plain argmax, and no TweetEval sentiment data is
+    used at all.
     """
     saved: dict[str, ModelVersion] = {}
     present = available_sentiment_sources(data_dir, sentiment_sources)
@@ -299,7 +302,9 @@ def train_default_models(
     log.info("training sentiment on %d examples", len(texts))
     sentiment_model: Any
     if fine_tune is not None:
-        sentiment_model, decision = _fine_tuned_sentiment(data_dir, texts, labels, fine_tune)
+        sentiment_model, decision = _fine_tuned_sentiment(
+            data_dir, texts, labels, fine_tune, tune_on_val=tune_on_val
+        )
     else:
         sentiment_model, decision = _linear_sentiment(
             data_dir, texts, labels, embedder, sentiment_lexicon_weight
@@ -367,11 +372,16 @@ def _linear_sentiment(
 
 
 def _fine_tuned_sentiment(
-    data_dir: Path, texts: list[str], labels: list[str], config: FineTuneConfig
+    data_dir: Path,
+    texts: list[str],
+    labels: list[str],
+    config: FineTuneConfig,
+    *,
+    tune_on_val: bool,
 ) -> tuple[Any, dict[str, Any]]:
     model = fine_tune_sentiment(texts, labels, config)
     decision: dict[str, Any] = {"kind": "argmax of the fine-tuned model"}
-    if (data_dir / "tweeteval" / "sentiment" / "val_text.txt").is_file():
+    if tune_on_val and (data_dir / "tweeteval" / "sentiment" / "val_text.txt").is_file():
         val_x, val_y = read_tweeteval_sentiment_val(data_dir)
         vader = (0.0, 0.5, 1.0, 2.0) if vader_installed() else (0.0,)
         tuned = tune_decision(model, val_x, val_y, vader_weights=vader)
