@@ -246,6 +246,15 @@ def test_retrain_keeps_a_brands_own_training_set(api: Api) -> None:
     assert intent["value"]["label"] == "loyalty_points"
     assert intent["model_version"] == body["active"]
 
+    # A damaged training set is a clear error, never a silent retrain on the starter set.
+    examples = enricher.intent_store.directory / body["active"] / "examples.jsonl"
+    examples.write_text("not json\n")
+    r = api.post("/v1/ai/models/intent/retrain")
+    assert r.status_code == 409, r.text
+    assert r.headers["content-type"].startswith("application/problem+json")
+    assert "cannot be read" in r.json()["detail"]
+    assert api.get("/v1/ai/models").json()[0]["active"] == body["active"]
+
 
 def test_sentiment_trajectory_and_structured_summary(api: Api) -> None:
     start = datetime.now(UTC) - timedelta(hours=2)

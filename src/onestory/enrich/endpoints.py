@@ -124,7 +124,10 @@ async def retrain_intents(runtime: RuntimeDep, _: Admin) -> dict[str, Any]:
         # The active version's own training set (a brand's data from `intents train --data`),
         # else the starter set; with the configured encoder, so MiniLM features are kept.
         base_version = store.active_version()
-        base = store.training_examples()
+        try:
+            base = store.training_examples(base_version) if base_version else None
+        except (OSError, ValueError) as exc:  # never fall back silently: the brand's data
+            raise Conflict(f"the training set of {base_version} cannot be read: {exc}") from exc
         _model, version = train_and_save(
             store,
             base if base is not None else starter_examples(),
