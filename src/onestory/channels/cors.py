@@ -39,7 +39,7 @@ ALLOW_METHODS = "GET, POST, OPTIONS"
 ALLOW_HEADERS = "Content-Type, X-Widget-Token"
 MAX_AGE = "600"
 MAX_ORIGINS = 100
-_ORIGIN_RE = re.compile(r"^(https?)://([a-z0-9.-]+|\[[0-9a-f:.]+\])(?::(\d{1,5}))?$")
+_ORIGIN_RE = re.compile(r"^(https?)://([a-z0-9.-]+|\[[0-9a-f:.]+\])(?::(\d{1,5}))?/?$")
 
 
 def normalize_origin(raw: str) -> str | None:
