@@ -15,6 +15,7 @@ from sqlalchemy import text
 from onestory import __version__
 from onestory.api import router as api_router
 from onestory.app_state import Runtime, build_runtime, start_runtime, stop_runtime
+from onestory.channels.cors import WidgetCors
 from onestory.config import Settings, get_settings
 from onestory.db.migrate import upgrade
 from onestory.kit.clock import Clock
@@ -65,6 +66,8 @@ def create_app(
         default_response_class=ORJSONResponse,
     )
     install_error_handlers(app)
+    # CORS for the chat widget's routes only, from the origins a brand allowed.
+    app.add_middleware(WidgetCors)
     app.include_router(api_router)
     app.include_router(web_router)
 

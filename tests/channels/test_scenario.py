@@ -3,6 +3,7 @@ transcript, all one conversation, in order, seen live by a subscribed agent."""
 
 from __future__ import annotations
 
+import re
 import smtplib
 from datetime import UTC, datetime
 from email.message import EmailMessage
@@ -50,7 +51,8 @@ def test_one_conversation_across_widget_email_sms_and_voice(chan: Channels) -> N
             )
             return msg
 
-        # 1. Web chat: an anonymous visitor identifies with their email, then writes.
+        # 1. Web chat: an anonymous visitor gives their email (a claim), proves it with the
+        # code mailed to it, and then writes as Ada.
         s = api.client.post("/v1/widget/session", json={})
         assert s.status_code == 200, s.text
         token = s.json()["token"]
@@ -58,7 +60,23 @@ def test_one_conversation_across_widget_email_sms_and_voice(chan: Channels) -> N
             visitor = WsReader(visitor_ws)
             visitor.until(lambda m: m["type"] == "ready")
             visitor_ws.send_json({"type": "identify", "email": "ada@example.com"})
-            visitor.until(lambda m: m["type"] == "token")
+            claimed = visitor.until(lambda m: m["type"] == "token")
+            assert claimed["verified"] is False
+            token = claimed["token"]
+        r = api.client.post("/v1/widget/verify/start", json={}, headers={"X-Widget-Token": token})
+        assert r.status_code == 202, r.text
+        code = re.search(rb"code is (\d{6})", chan.mail.sent[-1][2])
+        assert code is not None
+        r = api.client.post(
+            "/v1/widget/verify",
+            json={"code": code.group(1).decode()},
+            headers={"X-Widget-Token": r.json()["token"]},
+        )
+        assert r.status_code == 200, r.text
+        token = r.json()["token"]
+        with api.client.websocket_connect(f"/v1/widget/ws?token={token}") as visitor_ws:
+            visitor = WsReader(visitor_ws)
+            visitor.until(lambda m: m["type"] == "ready")
             visitor_ws.send_json(
                 {"type": "message", "id": "w1", "text": "Hi, my order 48213 has not arrived"}
             )

@@ -7,6 +7,7 @@ directory, there too: that is how docs/screenshots/ is refreshed).
 from __future__ import annotations
 
 import os
+import re
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -15,6 +16,8 @@ from typing import Any
 
 import pytest
 
+from onestory.channels.email import EmailSender
+from tests.channels.conftest import FakeMail
 from tests.conftest import event
 from tests.web.live_server import CHROMIUM, CHROMIUM_ARGS, LiveServer, live_server
 
@@ -75,6 +78,16 @@ def wait_for_conversations(server: LiveServer, count: int, **filters: Any) -> li
     raise AssertionError("the pipeline did not open the conversations within 180 s")
 
 
+def mailed_code(mail: FakeMail, timeout: float = 30) -> str:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for _sender, _rcpts, raw in reversed(mail.sent):
+            if m := re.search(rb"code is (\d{6})", raw):
+                return m.group(1).decode()
+        time.sleep(0.1)
+    raise AssertionError("no verification code was mailed")
+
+
 def sign_in(page: Any, base: str, username: str) -> None:
     page.goto(base + "/login")
     page.get_by_label("Username").fill(username)
@@ -86,6 +99,10 @@ def test_agent_and_technician_day(server: LiveServer, browser: Any, tmp_path: Pa
     from playwright.sync_api import expect
 
     shots = Shots(tmp_path)
+    mail = FakeMail()
+    server.runtime.services["outbox"].senders["email"] = EmailSender(
+        mail, server.runtime.settings.channels.email
+    )
     server.add_user("amy", "agent", PASSWORD)
     server.add_user("tom", "technician", PASSWORD)
     server.add_user("sue", "supervisor", PASSWORD)
@@ -139,6 +156,11 @@ def test_agent_and_technician_day(server: LiveServer, browser: Any, tmp_path: Pa
     widget.set_default_timeout(15_000)
     widget.goto(server.url + "/demo/widget?email=ada@example.com&name=Ada+Lovelace")
     widget.get_by_role("button", name="Chat with Acme").click()
+    # The email is a claim until Ada enters the code mailed to her (issue #12).
+    widget.get_by_role("button", name="Email me a code").click()
+    widget.get_by_label("Verification code").fill(mailed_code(mail))
+    widget.get_by_role("button", name="Verify").click()
+    expect(widget.locator("#os-v")).to_contain_text("Verified")
     widget.get_by_label("Message").fill("Still down this morning, any news?")
     widget.get_by_label("Message").press("Enter")
     expect(page.locator("#messages")).to_contain_text("Still down this morning")

@@ -21,6 +21,7 @@ from onestory.app_state import Runtime
 from onestory.channels import twilio
 from onestory.channels.email import MailRejected, receive_mail
 from onestory.channels.inbound import body_signature_ok, raise_for, receive
+from onestory.channels.widget_admin import router as widget_admin_router
 from onestory.channels.widget_endpoints import router as widget_router
 from onestory.conversations.models import OutboxItem
 from onestory.deps import RuntimeDep, bearer_token, principal_for
@@ -39,6 +40,7 @@ from onestory.kit.jsonutil import loads
 
 router = APIRouter(tags=["channels"])
 router.include_router(widget_router)
+router.include_router(widget_admin_router)
 
 MAX_WEBHOOK_BYTES = 2 * 1024 * 1024
 TWIML_OK = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'

@@ -52,6 +52,12 @@ class ChannelSettings(BaseModel):
     # Hex HMAC-SHA256 key a host site uses to sign its user ids for the chat widget.
     widget_secret: str = ""
     widget_token_hours: int = 12
+    # Web origins (``https://www.brand.example``) whose pages may embed the widget; more can be
+    # added at run time with PUT /v1/channels/widget/origins. JSON list in the environment.
+    widget_origins: list[str] = []
+    # One-time codes that prove a visitor's email: minutes valid, wrong tries allowed per code.
+    widget_code_minutes: int = 10
+    widget_code_attempts: int = 5
     # Shared secret for the voice, social and app webhooks (X-OneStory-Signature:
     # sha256=<hex HMAC of the body>); an API key with events:write also works.
     webhook_secret: str = ""

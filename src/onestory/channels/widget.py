@@ -1,8 +1,11 @@
 """Web chat widget: visitor sessions, host-signed user ids, and the visitor's envelopes.
 
 A host site that knows its user signs the user id: ``user_hash = hex(HMAC-SHA256(widget_secret,
-user_id))``. Anonymous visitors are known by a random visitor id (a weak identifier, never
-merged) until they give an email, when their anonymous record joins the identified customer.
+user_id))``, or the email: ``email_hash = hex(HMAC-SHA256(widget_secret, "email:" + email))``.
+Anonymous visitors are known by a random visitor id (a weak identifier, never merged). An email
+a visitor types is only a *claim*: it never joins them to the customer who owns that address
+(whose story they would then read) until it is proven, by the host's signature or by a
+one-time code sent to the address (see ``verification``).
 """
 
 from __future__ import annotations
@@ -25,6 +28,22 @@ def user_hash(widget_secret: str, user_id: str) -> str:
     return hmac.new(widget_secret.encode(), user_id.encode(), hashlib.sha256).hexdigest()
 
 
+def email_hash(widget_secret: str, email: str) -> str:
+    """The signature a host site computes for its user's email (lower-cased, trimmed)."""
+    return user_hash(widget_secret, "email:" + email.strip().lower())
+
+
+def verify_email_signature(widget_secret: str, email: str, given: str) -> None:
+    """A host-signed email: proof, like a signed user id."""
+    if not widget_secret:
+        raise Forbidden("signed emails are not enabled (set ONESTORY_CHANNELS__WIDGET_SECRET)")
+    if not hmac.compare_digest(email_hash(widget_secret, email), given.lower()):
+        raise Forbidden(
+            "the email_hash does not match the email",
+            errors=[field_error("email_hash", "HMAC-SHA256(widget_secret, 'email:' + email), hex")],
+        )
+
+
 def verify_user(widget_secret: str, user_id: str, given: str | None) -> None:
     if not widget_secret:
         raise Forbidden("signed user ids are not enabled (set ONESTORY_CHANNELS__WIDGET_SECRET)")
@@ -37,14 +56,25 @@ def verify_user(widget_secret: str, user_id: str, given: str | None) -> None:
 
 @dataclass(frozen=True)
 class Visitor:
-    """What a widget token says about its holder."""
+    """What a widget token says about its holder.
+
+    ``user_id`` and ``email`` are proven (host-signed or verified by a code); only they reach
+    identity resolution. ``claimed_email`` is what the visitor typed: shown to agents as
+    unverified, never used to find or join a customer.
+    """
 
     visitor_id: str
     user_id: str | None = None
     email: str | None = None
     name: str | None = None
+    claimed_email: str | None = None
+
+    @property
+    def verified(self) -> bool:
+        return bool(self.user_id or self.email)
 
     def identifiers(self) -> dict[str, Any]:
+        """The identifiers sent to ingest: the visitor's own cookie and proven identities."""
         ids: dict[str, Any] = {"cookie_id": f"widget:{self.visitor_id}"}
         if self.user_id:
             ids["external_ids"] = {"web": self.user_id}
@@ -56,7 +86,10 @@ class Visitor:
 
 
 class Tokens:
-    """Signed, expiring visitor tokens (``v1.<payload>.<signature>``)."""
+    """Signed, expiring visitor tokens (``v2.<payload>.<signature>``).
+
+    v1 tokens carried an unproven email as an identity; they are refused, so a visitor holding
+    one starts a new session (the widget does this on its own)."""
 
     def __init__(self, key: bytes, hours: int) -> None:
         self._key = hmac.new(key, b"widget-token", hashlib.sha256).digest()
@@ -68,22 +101,23 @@ class Tokens:
 
     def issue(self, v: Visitor) -> str:
         data = {"v": v.visitor_id, "u": v.user_id, "e": v.email, "n": v.name}
+        data["c"] = v.claimed_email
         data["x"] = int(time.time()) + self._ttl  # type: ignore[assignment]
         body = base64.urlsafe_b64encode(dumpb(data)).decode().rstrip("=")
-        return f"v1.{body}.{self._sign(body.encode())}"
+        return f"v2.{body}.{self._sign(body.encode())}"
 
     def read(self, token: str | None) -> Visitor:
         if not token:
             raise Unauthorized("send the widget token (from POST /v1/widget/session)")
         parts = token.split(".")
-        if len(parts) != 3 or parts[0] != "v1":
+        if len(parts) != 3 or parts[0] != "v2":
             raise Unauthorized("the widget token is malformed")
         if not hmac.compare_digest(self._sign(parts[1].encode()), parts[2]):
             raise Unauthorized("the widget token signature is invalid")
         data = loads(base64.urlsafe_b64decode(parts[1] + "=" * (-len(parts[1]) % 4)))
         if not isinstance(data, dict) or int(data.get("x", 0)) < time.time():
             raise Unauthorized("the widget token has expired; start a new session")
-        return Visitor(data["v"], data.get("u"), data.get("e"), data.get("n"))
+        return Visitor(data["v"], data.get("u"), data.get("e"), data.get("n"), data.get("c"))
 
 
 def new_visitor_id() -> str:

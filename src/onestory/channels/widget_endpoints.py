@@ -1,6 +1,9 @@
 """The web chat widget's HTTP and WebSocket API (public: a visitor token, not an API key).
 
-``GET /v1/widget/widget.js`` serves the embeddable script; see docs/channels.md.
+``GET /v1/widget/widget.js`` serves the embeddable script; see docs/channels.md. A visitor's
+token carries only what is proven (a host-signed user id or email, or an email verified with a
+one-time code) as identity; a typed email is a claim that reads and writes nothing of the
+customer who owns it until ``POST /v1/widget/verify`` succeeds.
 """
 
 from __future__ import annotations
@@ -16,19 +19,23 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from onestory.app_state import Runtime
+from onestory.channels import verification
+from onestory.channels.cors import origin_refused
 from onestory.channels.inbound import raise_for, receive
+from onestory.channels.verification import checked_email
 from onestory.channels.widget import (
     Tokens,
     Visitor,
     check_visitor_id,
     message_envelope,
     new_visitor_id,
+    verify_email_signature,
     verify_user,
 )
 from onestory.conversations import repository as conv_repo
 from onestory.conversations.views import live_channels, message_view
 from onestory.customers import repository as customers_repo
-from onestory.customers.identity import IdentifierError, identity_keys
+from onestory.customers.identity import identity_keys
 from onestory.deps import RuntimeDep
 from onestory.events.schemas import Identifiers
 from onestory.kit.errors import InvalidInput, OneStoryError, field_error
@@ -47,12 +54,27 @@ class SessionIn(BaseModel):
     user_id: str | None = Field(default=None, min_length=1, max_length=200)
     user_hash: str | None = Field(default=None, max_length=128)
     email: str | None = Field(default=None, max_length=320)
+    email_hash: str | None = Field(
+        default=None,
+        max_length=128,
+        description="hex HMAC-SHA256(widget_secret, 'email:' + email): the host vouches for it",
+    )
     name: str | None = Field(default=None, max_length=200)
 
 
 class IdentifyIn(BaseModel):
     email: str = Field(min_length=3, max_length=320)
     name: str | None = Field(default=None, max_length=200)
+
+
+class VerifyStartIn(BaseModel):
+    email: str | None = Field(
+        default=None, min_length=3, max_length=320, description="Default: the claimed email"
+    )
+
+
+class VerifyIn(BaseModel):
+    code: str = Field(min_length=1, max_length=20, description="The code from the email")
 
 
 class MessageIn(BaseModel):
@@ -66,15 +88,6 @@ def tokens(runtime: Runtime) -> Tokens:
         t = Tokens(load_secret(runtime.settings), runtime.settings.channels.widget_token_hours)
         runtime.services["widget_tokens"] = t
     return t
-
-
-def _check_email(runtime: Runtime, email: str) -> None:
-    try:
-        identity_keys(Identifiers(email=email), runtime.settings.ingest.default_phone_region)
-    except (IdentifierError, ValueError) as exc:
-        raise InvalidInput(
-            "that email address is not valid", errors=[field_error("email", str(exc))]
-        ) from exc
 
 
 def find_customer(runtime: Runtime, v: Visitor) -> tuple[str | None, str | None]:
@@ -98,17 +111,15 @@ def find_customer(runtime: Runtime, v: Visitor) -> tuple[str | None, str | None]
 
 
 def history(runtime: Runtime, customer_id: str | None) -> list[dict[str, Any]]:
+    """The messages of the customer's open conversations, oldest first (a visitor just
+    verified may have one from before and one begun anonymously)."""
     if not customer_id:
         return []
     with runtime.db.transaction() as s:
-        conv = conv_repo.open_for_customer(s, customer_id)
-        if conv is None:
-            return []
-        return [
-            _visible(message_view(m))
-            for m in conv_repo.messages_of(s, conv.id, 200)
-            if m.kind == "message"
-        ]
+        convs = conv_repo.open_for_customers(s, customers_repo.group_ids(s, customer_id))
+        found = [m for c in convs for m in conv_repo.messages_of(s, c.id, 200)]
+        found.sort(key=lambda m: (m.occurred_at, m.id))
+        return [_visible(message_view(m)) for m in found[-200:] if m.kind == "message"]
 
 
 def _visible(m: dict[str, Any]) -> dict[str, Any]:
@@ -133,36 +144,87 @@ def widget_js() -> Response:
     )
 
 
-@router.post("/session", summary="Start a visitor session (anonymous, email or signed user)")
+def _identity(v: Visitor) -> dict[str, Any]:
+    return {
+        "visitor_id": v.visitor_id,
+        "identified": v.verified,
+        "verified": v.verified,
+        "claimed_email": v.claimed_email,
+    }
+
+
+@router.post("/session", summary="Start a visitor session (anonymous, email claim or signed)")
 async def start_session(body: SessionIn, runtime: RuntimeDep) -> dict[str, Any]:
+    """An email without a valid ``email_hash`` is a claim: the session is the visitor's own
+    (no history) until the address is verified with ``POST /v1/widget/verify``."""
     settings = runtime.settings.channels
     if body.user_id is not None:
         verify_user(settings.widget_secret, body.user_id, body.user_hash)
     elif body.user_hash is not None:
         raise InvalidInput("user_hash needs a user_id", errors=[field_error("user_id", "missing")])
-    if body.email:
-        _check_email(runtime, body.email)
+    if body.email_hash is not None and not body.email:
+        raise InvalidInput("email_hash needs an email", errors=[field_error("email", "missing")])
     vid = check_visitor_id(body.visitor_id) if body.visitor_id else new_visitor_id()
-    v = Visitor(vid, body.user_id, body.email, body.name)
+    v = Visitor(vid, body.user_id, None, body.name)
+    if body.email:
+        email = checked_email(body.email)
+        if body.email_hash is not None:
+            verify_email_signature(settings.widget_secret, email, body.email_hash)
+            v = Visitor(vid, body.user_id, email, body.name)
+        else:
+            v = await run_in_threadpool(verification.claim, runtime, v, email)
     customer_id, conversation_id = await run_in_threadpool(find_customer, runtime, v)
     return {
         "token": tokens(runtime).issue(v),
-        "visitor_id": vid,
-        "identified": bool(v.user_id or v.email),
+        **_identity(v),
         "customer_id": customer_id,
         "conversation_id": conversation_id,
         "ws_path": "/v1/widget/ws",
     }
 
 
-@router.post("/identify", summary="An anonymous visitor gives their email")
+@router.post("/identify", summary="A visitor gives their email (a claim, still unverified)")
 async def identify(
     body: IdentifyIn, runtime: RuntimeDep, x_widget_token: Annotated[str | None, Header()] = None
 ) -> dict[str, Any]:
     v = tokens(runtime).read(x_widget_token)
-    _check_email(runtime, body.email)
-    nv = Visitor(v.visitor_id, v.user_id, body.email, body.name or v.name)
-    return {"token": tokens(runtime).issue(nv), "visitor_id": nv.visitor_id, "identified": True}
+    email = checked_email(body.email)
+    named = Visitor(v.visitor_id, v.user_id, v.email, body.name or v.name, v.claimed_email)
+    nv = await run_in_threadpool(verification.claim, runtime, named, email)
+    return {"token": tokens(runtime).issue(nv), **_identity(nv)}
+
+
+@router.post(
+    "/verify/start", status_code=202, summary="Email the visitor a one-time code for their email"
+)
+async def verify_start(
+    body: VerifyStartIn,
+    runtime: RuntimeDep,
+    x_widget_token: Annotated[str | None, Header()] = None,
+) -> dict[str, Any]:
+    v = tokens(runtime).read(x_widget_token)
+    raw = body.email or v.claimed_email
+    if not raw:
+        raise InvalidInput(
+            "give the email to verify", errors=[field_error("email", "missing (no claim yet)")]
+        )
+    nv = await verification.send_code(runtime, v, checked_email(raw))
+    return {
+        "token": tokens(runtime).issue(nv),
+        **_identity(nv),
+        "expires_in_seconds": runtime.settings.channels.widget_code_minutes * 60,
+    }
+
+
+@router.post("/verify", summary="Prove the claimed email with the code sent to it")
+async def verify(
+    body: VerifyIn, runtime: RuntimeDep, x_widget_token: Annotated[str | None, Header()] = None
+) -> dict[str, Any]:
+    """On success the visitor's conversation joins the customer who owns the address; the new
+    token sees their history (``GET /v1/widget/messages``) and live replies."""
+    v = tokens(runtime).read(x_widget_token)
+    nv, customer_id = await verification.verify(runtime, v, body.code)
+    return {"token": tokens(runtime).issue(nv), **_identity(nv), "customer_id": customer_id}
 
 
 @router.post("/messages", status_code=201, summary="Send a visitor message (without WebSocket)")
@@ -188,6 +250,10 @@ async def get_messages(
 @router.websocket("/ws")
 async def widget_ws(ws: WebSocket, token: Annotated[str | None, Query()] = None) -> None:
     runtime: Runtime = ws.app.state.runtime
+    refused = await origin_refused(ws.scope, runtime)
+    if refused is not None:
+        await ws.close(code=4403, reason=refused[:120])
+        return
     try:
         v = tokens(runtime).read(token)
     except OneStoryError as exc:
@@ -288,14 +354,21 @@ async def widget_ws(ws: WebSocket, token: Annotated[str | None, Query()] = None)
                     )
             elif kind == "identify" and isinstance(email := data.get("email"), str):
                 try:
-                    _check_email(runtime, email)
+                    claimed = checked_email(email)
                 except OneStoryError as exc:
                     await ws.send_json({"type": "error", "detail": exc.detail})
                     continue
-                old: Visitor = state["visitor"]
-                state["visitor"] = Visitor(old.visitor_id, old.user_id, email, old.name)
+                # A claim only: the socket keeps following the visitor's own record.
+                state["visitor"] = await run_in_threadpool(
+                    verification.claim, runtime, state["visitor"], claimed
+                )
                 await ws.send_json(
-                    {"type": "token", "token": tokens(runtime).issue(state["visitor"])}
+                    {
+                        "type": "token",
+                        "token": tokens(runtime).issue(state["visitor"]),
+                        "verified": state["visitor"].verified,
+                        "claimed_email": state["visitor"].claimed_email,
+                    }
                 )
     except (WebSocketDisconnect, RuntimeError, ValueError):
         pass

@@ -10,7 +10,7 @@ from rich.table import Table
 from sqlalchemy import func, select
 
 from onestory.channels.twilio import signature
-from onestory.channels.widget import user_hash
+from onestory.channels.widget import email_hash, user_hash
 from onestory.cli.common import open_store
 from onestory.config import get_settings
 from onestory.conversations.models import OutboxItem
@@ -39,12 +39,18 @@ def widget_snippet(
 
 
 @app.command("sign-user")
-def sign_user(user_id: str) -> None:
-    """Print HMAC-SHA256(widget_secret, user_id) in hex, as a host site must compute it."""
+def sign_user(
+    user_id: str,
+    email: Annotated[
+        bool, typer.Option("--email", help="The value is an email: print its data-email-hash")
+    ] = False,
+) -> None:
+    """Print HMAC-SHA256(widget_secret, user_id) in hex, as a host site must compute it
+    (with --email: HMAC-SHA256(widget_secret, "email:" + email), the widget's email_hash)."""
     secret = get_settings().channels.widget_secret
     if not secret:
         raise typer.BadParameter("set ONESTORY_CHANNELS__WIDGET_SECRET first")
-    typer.echo(user_hash(secret, user_id))
+    typer.echo(email_hash(secret, user_id) if email else user_hash(secret, user_id))
 
 
 @app.command("twilio-signature")

@@ -35,6 +35,20 @@ def open_for_customer(session: Session, customer_id: str) -> Conversation | None
     ).first()
 
 
+def open_for_customers(session: Session, customer_ids: Sequence[str]) -> list[Conversation]:
+    """Every open conversation of these customers (a person and the records merged into them)."""
+    return list(
+        session.scalars(
+            select(Conversation)
+            .where(
+                Conversation.customer_id.in_(list(customer_ids)),
+                Conversation.status.in_(OPEN_STATUSES),
+            )
+            .order_by(Conversation.opened_at, Conversation.id)
+        )
+    )
+
+
 def message_by_event(session: Session, event_ids: Sequence[str]) -> dict[str, ConversationMessage]:
     if not event_ids:
         return {}

@@ -41,6 +41,19 @@ function renderProfile(p) {
   );
 }
 
+// Emails a chat visitor typed but never proved: the agent must not treat them as the owner.
+async function loadClaims() {
+  const node = document.getElementById("claims");
+  const data = await api(`/v1/channels/widget/claims?customer_id=${encodeURIComponent(customerId)}`).catch(() => null);
+  const open = (data?.items ?? []).filter((c) => !c.verified);
+  node.hidden = !open.length;
+  if (!open.length) return;
+  node.replaceChildren(
+    el("span", { class: "chip negative" }, "unverified"),
+    ` Claims to be ${open.map((c) => c.email).join(", ")} — not proven. Do not disclose account details; the visitor can verify from the chat.`,
+  );
+}
+
 // Consent per purpose and channel, and contact preferences (proactive domain's API).
 async function loadConsent() {
   const id = encodeURIComponent(customerId);
@@ -278,4 +291,4 @@ live(`customer_id=${encodeURIComponent(customerId)}`, (msg) => {
   }
 });
 await loadStory();
-await Promise.all([loadConversation(), loadSummary(), loadConsent()]);
+await Promise.all([loadConversation(), loadSummary(), loadConsent(), loadClaims()]);
