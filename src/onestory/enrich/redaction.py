@@ -16,6 +16,7 @@ from __future__ import annotations
 import base64
 import logging
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -95,7 +96,11 @@ class PayloadRedactor:
                 if not path and key == REDACTION_KEY:
                     continue
                 if isinstance(item, str):
-                    if len(item) < _MIN_LENGTH or (_is_identifier(key) and _looks_like_id(item)):
+                    if (
+                        len(item) < _MIN_LENGTH
+                        or _is_word(item)
+                        or (_is_identifier(key) and _looks_like_id(item))
+                    ):
                         continue
                 elif isinstance(item, list):
                     if _is_identifier(key) and all(_looks_like_id(x) for x in item):
@@ -111,7 +116,7 @@ class PayloadRedactor:
         if isinstance(value, list):
             items: list[Any] | None = None
             for i, item in enumerate(value):
-                if isinstance(item, str) and len(item) < _MIN_LENGTH:
+                if isinstance(item, str) and (len(item) < _MIN_LENGTH or _is_word(item)):
                     continue
                 if isinstance(item, dict | list | str):
                     new = self._walk(event_type, item, f"{path}.{i}", fields)
@@ -151,6 +156,15 @@ _IDENTIFIER_KEYS = frozenset({"id", "message_id", "in_reply_to", "references", "
 
 def _is_identifier(key: str) -> bool:
     return key in _IDENTIFIER_KEYS or key.endswith(("_id", "_ids", "_key", "_sid"))
+
+
+# One token without digits, "@" or a spelled-out "(at)": no detector can match it ("inbound",
+# "DPD", "queued"), so the common enum-like payload values skip the scan.
+_WORD = re.compile(r"[^\s\d@(\[{]+")
+
+
+def _is_word(value: str) -> bool:
+    return _WORD.fullmatch(value) is not None
 
 
 def _looks_like_id(value: object) -> bool:
