@@ -11,15 +11,14 @@ from pathlib import Path
 import pytest
 
 from onestory.ai.extract.pii import (
-    PiiLogFilter,
     RedactionError,
     Redactor,
     decrypt_original,
     detect_pii,
     generate_key,
-    install_pii_log_filter,
     redact,
 )
+from onestory.ai.extract.pii_logs import PiiLogFilter, install_pii_log_filter
 
 GOLD = Path(__file__).parent / "data" / "pii_gold.jsonl"
 
@@ -98,8 +97,9 @@ def test_obfuscated_emails(text: str, expected: str) -> None:
 
 def test_phone_numbers_follow_the_default_region() -> None:
     text = "ruf mich an: 0176 12345678"
-    assert kinds(text, "US") == []
+    # Valid in Germany; read as a US number it is invalid, but still written as a phone number.
     assert kinds(text, "DE") == [("0176 12345678", "phone")]
+    assert detect_pii(text, default_region="DE")[0].confidence > detect_pii(text)[0].confidence
     # An international number is found whatever the region.
     assert kinds("call +1 415 555 2671", "FR") == [("+1 415 555 2671", "phone")]
 
@@ -256,3 +256,26 @@ def test_install_pii_log_filter_covers_every_handler_once() -> None:
             logger.removeHandler(handler)
     assert all(stream.getvalue() == "call me on [PHONE]\n" for stream in streams)
     assert all(len(h.filters) == 1 for h in handlers)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "call me on +44 7700 906006 please",
+        "my mobile is 07700 900123",
+        "text +447700900123",
+        "ring (555) 010-4477 after six",
+        "phone: 5550104477",
+    ],
+)
+def test_numbers_libphonenumber_rejects_but_written_as_phones_are_still_redacted(
+    text: str,
+) -> None:
+    # Fictional (Ofcom drama range, 555-01xx) and unallocated numbers are someone's contact
+    # detail as far as the writer meant it.
+    assert "[PHONE]" in redact(text).text
+
+
+def test_plain_digit_references_are_still_not_phones() -> None:
+    text = "Order 1122334455 and invoice 0123456789 arrived; ticket 07700 900123"
+    assert redact(text, default_region="US").text == text

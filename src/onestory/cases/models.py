@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Float, Index, String, Text
+from sqlalchemy import Float, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from onestory.db.base import Base, JSONType, UTCDateTime
+from onestory.db.private import PrivateJSON, PrivateText
 
 
 class Case(Base):
@@ -20,8 +21,8 @@ class Case(Base):
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     customer_id: Mapped[str] = mapped_column(String(40))
-    title: Mapped[str] = mapped_column(String(300))
-    description: Mapped[str | None] = mapped_column(Text)
+    title: Mapped[str] = mapped_column(PrivateText(300))
+    description: Mapped[str | None] = mapped_column(PrivateText())
     status: Mapped[str] = mapped_column(String(20))  # open | pending | resolved | closed
     priority: Mapped[str] = mapped_column(String(20))  # low | normal | high | urgent
     team: Mapped[str | None] = mapped_column(String(100))
@@ -50,7 +51,7 @@ class Task(Base):
     customer_id: Mapped[str] = mapped_column(String(40))
     case_id: Mapped[str | None] = mapped_column(String(40), index=True)
     kind: Mapped[str] = mapped_column(String(20))  # visit | refund | replacement | callback | other
-    title: Mapped[str] = mapped_column(String(300))
+    title: Mapped[str] = mapped_column(PrivateText(300))
     team: Mapped[str | None] = mapped_column(String(100))
     assignee: Mapped[str | None] = mapped_column(String(200))
     # open | scheduled | en_route | in_progress | done | failed | cancelled
@@ -59,8 +60,8 @@ class Task(Base):
     window_end: Mapped[datetime | None] = mapped_column(UTCDateTime)
     due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     external_id: Mapped[str | None] = mapped_column(String(100), unique=True)
-    details: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
-    history: Mapped[list[dict[str, Any]]] = mapped_column(JSONType, default=list)
+    details: Mapped[dict[str, Any]] = mapped_column(PrivateJSON, default=dict)
+    history: Mapped[list[dict[str, Any]]] = mapped_column(PrivateJSON, default=list)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -79,7 +80,7 @@ class Promise(Base):
     customer_id: Mapped[str] = mapped_column(String(40))
     case_id: Mapped[str | None] = mapped_column(String(40))
     task_id: Mapped[str | None] = mapped_column(String(40), index=True)
-    what: Mapped[str] = mapped_column(String(500))
+    what: Mapped[str] = mapped_column(PrivateText(500))
     who: Mapped[str] = mapped_column(String(100))
     kind: Mapped[str] = mapped_column(String(20))  # refund | callback | visit | shipment | other
     due_by: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -91,8 +92,8 @@ class Promise(Base):
     # Makes AI extraction idempotent: "<event id>:<index>".
     origin_key: Mapped[str | None] = mapped_column(String(80), unique=True)
     source_event_id: Mapped[str | None] = mapped_column(String(40))
-    text: Mapped[str | None] = mapped_column(Text)
+    text: Mapped[str | None] = mapped_column(PrivateText())
     confidence: Mapped[float | None] = mapped_column(Float)
-    evidence: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    evidence: Mapped[dict[str, Any]] = mapped_column(PrivateJSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -2,24 +2,30 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 
 from onestory.ai.extract import install_pii_log_filter
 from onestory.config import get_settings
 from onestory.db import Database, create_database
 from onestory.db.migrate import upgrade
+from onestory.web.sessions import load_secret
 
 
 def setup_logging() -> None:
     """Root logging for the CLI and the server. Every record passes the personal-data filter
     first, so logs (including uvicorn's access log, which propagates here) never hold emails,
-    phone or card numbers in clear."""
+    phone or card numbers or credentials in clear; client addresses in access lines are logged
+    as a keyed hash of the address (see `onestory.ai.extract.pii_logs`)."""
     settings = get_settings()
     logging.basicConfig(
         level=settings.log_level.upper(),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    install_pii_log_filter(default_region=settings.ai.default_region)
+    install_pii_log_filter(
+        default_region=settings.ai.default_region,
+        client_key=functools.partial(load_secret, settings),
+    )
 
 
 def open_store(*, migrate: bool = True) -> Database:

@@ -10,6 +10,7 @@ from sqlalchemy import Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from onestory.db.base import Base, JSONType, UTCDateTime
+from onestory.db.private import PrivateJSON, PrivateText
 
 
 class Conversation(Base):
@@ -28,7 +29,7 @@ class Conversation(Base):
     # The channel of the customer's latest inbound message: where replies go by default.
     channel: Mapped[str | None] = mapped_column(String(40))
     channels: Mapped[list[str]] = mapped_column(JSONType, default=list)
-    subject: Mapped[str | None] = mapped_column(String(1000))
+    subject: Mapped[str | None] = mapped_column(PrivateText(1000))
     assignee: Mapped[str | None] = mapped_column(String(200), index=True)
     queue: Mapped[str | None] = mapped_column(String(100), index=True)
     priority: Mapped[str] = mapped_column(String(20), default="normal")
@@ -42,7 +43,7 @@ class Conversation(Base):
     # What the customer already told us (order number, address, problem, ...).
     facts: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
     # Hand-off context notes, newest last.
-    notes: Mapped[list[dict[str, Any]]] = mapped_column(JSONType, default=list)
+    notes: Mapped[list[dict[str, Any]]] = mapped_column(PrivateJSON, default=list)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
@@ -90,6 +91,6 @@ class OutboxItem(Base):
     status: Mapped[str] = mapped_column(String(20), index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     provider_id: Mapped[str | None] = mapped_column(String(500))
-    last_error: Mapped[str | None] = mapped_column(Text)
+    last_error: Mapped[str | None] = mapped_column(PrivateText())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -18,6 +18,8 @@ from sqlalchemy import Connection, Table
 from sqlalchemy.types import JSON
 
 from onestory.db.base import UTCDateTime, sqlite_timestamp
+from onestory.db.private import PrivateJSON, PrivateText
+from onestory.kit import privacy
 from onestory.kit.jsonutil import dumps
 
 Convert = Callable[[Any], Any]
@@ -42,9 +44,22 @@ def _converter(column_type: Any) -> Convert | None:
     writes booleans as 0/1 itself)."""
     if isinstance(column_type, UTCDateTime):
         return sqlite_timestamp
+    # The private types scrub on write (db/private.py); this path skips their bind processing.
+    if isinstance(column_type, PrivateJSON):
+        return _private_json
+    if isinstance(column_type, PrivateText):
+        return _private_text
     if isinstance(column_type, JSON):
         return dumps
     return None
+
+
+def _private_json(value: Any) -> str:
+    return dumps(privacy.scrub_json(value))
+
+
+def _private_text(value: Any) -> Any:
+    return privacy.scrub_text(value) if isinstance(value, str) else value
 
 
 @lru_cache(maxsize=64)

@@ -92,6 +92,9 @@ def create_database(url: str, *, echo: bool = False, pool_size: int = 10) -> Dat
         "json_serializer": dumps,
         "json_deserializer": loads,
         "future": True,
+        # Errors (and the logs that print them) never carry bound values: a failed insert
+        # would otherwise show a customer's message or card number in a traceback.
+        "hide_parameters": True,
     }
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from onestory.enrich.engine import Enricher
 from onestory.enrich.redaction import PayloadRedactor, load_or_create_key
 from onestory.enrich.stage import enrich_events, prepare_enrichment
+from onestory.kit import privacy
 
 if TYPE_CHECKING:
     from onestory.app_state import Runtime
@@ -23,7 +24,10 @@ def setup(runtime: Runtime) -> None:
     ai = settings.ai
     key = load_or_create_key(ai, settings.data_dir)
     runtime.services["pii_key"] = key
-    runtime.services["payload_filter"] = PayloadRedactor(ai, key)
+    redactor = PayloadRedactor(ai, key)
+    runtime.services["payload_filter"] = redactor
+    # The same rules for OneStory's own events and every other store (kit/privacy.py).
+    privacy.install(redactor)
     # How batch-preparation worker processes build the same filter (events/parallel.py).
     runtime.services["payload_filter_factory"] = functools.partial(PayloadRedactor, ai, key)
     if not ai.enabled:

@@ -21,6 +21,7 @@ from onestory.customers.resolver import IdentityResolver
 from onestory.events import repository as repo
 from onestory.events.schemas import EventIn
 from onestory.events.types import PAYLOAD_SCHEMAS, extract_text
+from onestory.kit import privacy
 from onestory.kit.clock import Clock
 from onestory.kit.errors import field_error
 from onestory.kit.ids import new_id
@@ -312,6 +313,9 @@ def _seen_spans(
 
 
 def _draft_row(draft: EventDraft, now: datetime) -> dict[str, Any]:
+    # OneStory's own events (agent replies, notes, AI findings, playbook actions) carry text
+    # typed by agents or copied from elsewhere: they pass the same filter as ingested events.
+    payload = privacy.current().payload(draft.type, draft.payload)
     return {
         "id": new_id("evt"),
         "type": draft.type,
@@ -322,8 +326,8 @@ def _draft_row(draft: EventDraft, now: datetime) -> dict[str, Any]:
         "customer_id": draft.customer_id,
         "idempotency_key": draft.idempotency_key,
         "identifiers": {"customer_id": draft.customer_id} if draft.customer_id else {},
-        "payload": draft.payload,
-        "text": extract_text(draft.payload),
+        "payload": payload,
+        "text": extract_text(payload),
     }
 
 

@@ -9,6 +9,7 @@ from sqlalchemy import ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from onestory.db.base import Base, JSONType, UTCDateTime
+from onestory.db.private import PrivateJSON
 
 
 class Customer(Base):
@@ -16,7 +17,7 @@ class Customer(Base):
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     display_name: Mapped[str | None] = mapped_column(String(200))
-    traits: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    traits: Mapped[dict[str, Any]] = mapped_column(PrivateJSON, default=dict)
     # Set when this customer was merged into another; reads follow it to the survivor.
     merged_into: Mapped[str | None] = mapped_column(
         String(40), ForeignKey("customers.id"), index=True

@@ -9,6 +9,7 @@ from sqlalchemy import BigInteger, Float, ForeignKey, Index, Integer, String, Te
 from sqlalchemy.orm import Mapped, mapped_column
 
 from onestory.db.base import Base, JSONType, UTCDateTime
+from onestory.db.private import PrivateText
 
 # SQLite only auto-increments INTEGER PRIMARY KEY; PostgreSQL gets a BIGINT identity.
 SeqType = BigInteger().with_variant(Integer(), "sqlite")
@@ -54,7 +55,7 @@ class PipelineJob(Base):
     event_seq: Mapped[int] = mapped_column(SeqType, ForeignKey("events.seq"), primary_key=True)
     stage: Mapped[int] = mapped_column(Integer, index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
-    last_error: Mapped[str | None] = mapped_column(Text)
+    last_error: Mapped[str | None] = mapped_column(PrivateText())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 

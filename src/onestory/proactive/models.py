@@ -9,6 +9,7 @@ from sqlalchemy import Boolean, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from onestory.db.base import Base, JSONType, UTCDateTime
+from onestory.db.private import PrivateJSON
 
 
 class Signal(Base):
@@ -23,7 +24,7 @@ class Signal(Base):
     severity: Mapped[str] = mapped_column(String(10))  # low | medium | high
     occurrence_key: Mapped[str] = mapped_column(String(200), unique=True)
     source_event_id: Mapped[str] = mapped_column(String(40), index=True)
-    evidence: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    evidence: Mapped[dict[str, Any]] = mapped_column(PrivateJSON, default=dict)
     detected_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
 
 
@@ -63,7 +64,7 @@ class ProactiveAction(Base):
     reason: Mapped[str | None] = mapped_column(String(200))
     channel: Mapped[str | None] = mapped_column(String(40))
     result_event_id: Mapped[str | None] = mapped_column(String(40))
-    details: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    details: Mapped[dict[str, Any]] = mapped_column(PrivateJSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 

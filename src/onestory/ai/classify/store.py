@@ -25,6 +25,7 @@ from typing import Any
 import joblib
 
 from onestory.ai.classify._data import Example, load_examples
+from onestory.kit import privacy
 
 _VERSION = re.compile(r"^v(\d+)$")
 LATEST = "latest"
@@ -209,6 +210,8 @@ class IntentModelStore(ModelStore):
         text, label = text.strip(), label.strip()
         if not text or not label:
             raise ValueError("a correction needs a non-empty text and label")
+        # The file outlives the message it came from: it must not hold personal data either.
+        text = privacy.scrub_text(text)
         self.directory.mkdir(parents=True, exist_ok=True)
         row: dict[str, str] = {
             "text": text,

@@ -28,7 +28,6 @@ from onestory.ai.extract.message import (
     analyse_message,
 )
 from onestory.ai.extract.pii import (
-    PiiLogFilter,
     PiiSpan,
     RedactionError,
     RedactionPolicy,
@@ -37,8 +36,13 @@ from onestory.ai.extract.pii import (
     decrypt_original,
     detect_pii,
     generate_key,
-    install_pii_log_filter,
     redact,
+)
+from onestory.ai.extract.pii_logs import (
+    ClientAddressFilter,
+    PiiLogFilter,
+    install_pii_log_filter,
+    scrub_log_text,
 )
 from onestory.ai.extract.promises import PromiseDraft, extract_promises
 from onestory.ai.extract.summary import ConversationSummary, SummaryMessage, summarize
@@ -46,6 +50,7 @@ from onestory.ai.extract.summary import ConversationSummary, SummaryMessage, sum
 __all__ = [
     "EXTRACTOR_NAME",
     "EXTRACTOR_VERSION",
+    "ClientAddressFilter",
     "ContactContext",
     "ConversationSummary",
     "DateMention",
@@ -80,5 +85,6 @@ __all__ = [
     "install_pii_log_filter",
     "message_effort",
     "redact",
+    "scrub_log_text",
     "summarize",
 ]

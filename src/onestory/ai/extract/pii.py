@@ -3,7 +3,7 @@
 `detect_pii(text)` finds spans of personal data; `redact(text)` replaces them with placeholders
 such as ``[EMAIL]``. With the ``"encrypt"`` policy the original text is also kept, encrypted with
 a Fernet key the caller owns, so an authorised reader can recover it while the stored text stays
-redacted. `PiiLogFilter` applies the same redaction to log records.
+redacted. `onestory.ai.extract.pii_logs` applies the same detection to log records.
 
 Everything here is offline, pure and linear-time: no pattern can backtrack catastrophically, and
 each detector is skipped when a cheap pre-check (an ``@``, enough digits, a capital letter) says
@@ -31,7 +31,6 @@ from onestory.ai.extract._pii_text import find_addresses, find_names
 __all__ = [
     "PLACEHOLDERS",
     "PiiKind",
-    "PiiLogFilter",
     "PiiSpan",
     "RedactionError",
     "RedactionPolicy",
@@ -40,7 +39,6 @@ __all__ = [
     "decrypt_original",
     "detect_pii",
     "generate_key",
-    "install_pii_log_filter",
     "redact",
 ]
 
@@ -278,8 +276,6 @@ def _phones(text: str, region: str) -> Iterable[PiiSpan]:
             international = stripped.startswith(("+", "00"))
             if international and stripped.startswith("00"):
                 digits = digits[2:]
-            if not _valid_number(digits, international, region):
-                continue
             start = m.start() + part.start()
             if not international and _DATE_LIKE.fullmatch(chunk.strip()):
                 continue
@@ -287,8 +283,36 @@ def _phones(text: str, region: str) -> Iterable[PiiSpan]:
             if _REFERENCE_LABEL.search(context):
                 continue
             labelled = _PHONE_LABEL.search(context) is not None
-            confidence = 0.9 if (international or labelled) else 0.8
+            if _valid_number(digits, international, region):
+                confidence = 0.9 if (international or labelled) else 0.8
+            elif _looks_like_phone(chunk, digits, international, labelled):
+                # Unallocated, fictional ("+44 7700 900123") or foreign numbers are still
+                # someone's contact detail as far as the writer meant it.
+                confidence = 0.7 if (international or labelled) else 0.6
+            else:
+                continue
             yield PiiSpan(start, m.start() + part.end(), "phone", confidence)
+
+
+# How people write a number they mean as a phone number: a trunk "0" and groups
+# ("07700 900123", "0176 12345678"), or North American groups ("(555) 010-4477").
+_TRUNK_GROUPED = re.compile(r"\(?0\d{1,5}\)?[ \u00a0\-./]\d[\d \u00a0\-./]*")
+_NANP_GROUPED = re.compile(r"\(?\d{3}\)?[ \u00a0\-.]?\d{3}[\u00a0\-. ]\d{4}")
+
+
+def _looks_like_phone(chunk: str, digits: str, international: bool, labelled: bool) -> bool:
+    """A number libphonenumber rejects that is written the way phone numbers are written."""
+    if international:
+        for size in (1, 2, 3):
+            if int(digits[:size]) in COUNTRY_CODE_TO_REGION_CODE:
+                return 6 <= len(digits) - size <= 13
+        return False
+    if labelled:
+        return 7 <= len(digits) <= 13
+    stripped = chunk.strip()
+    if 10 <= len(digits) <= 12 and _TRUNK_GROUPED.fullmatch(stripped):
+        return True
+    return len(digits) == 10 and _NANP_GROUPED.fullmatch(stripped) is not None
 
 
 def _ips(text: str) -> Iterable[PiiSpan]:
@@ -486,44 +510,3 @@ def redact(
 ) -> RedactionResult:
     """Replace personal data in ``text`` with placeholders ([EMAIL], [PHONE], [CARD], ...)."""
     return Redactor(default_region, policy, key, min_confidence).redact(text)
-
-
-class PiiLogFilter(logging.Filter):
-    """A logging filter that redacts personal data from each record's message, so log files
-    never hold it. Attach it to handlers (``handler.addFilter(PiiLogFilter())``) so records from
-    every logger pass through it. It never drops a record."""
-
-    def __init__(self, name: str = "", *, default_region: str = "US") -> None:
-        super().__init__(name)
-        self._redactor = Redactor(default_region=default_region)
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        try:
-            message = record.getMessage()
-        except Exception:  # a broken format string is the logging module's problem to report
-            return True
-        result = self._redactor.redact(message)
-        if result.changed:
-            record.msg = result.text
-            record.args = None
-        if record.exc_info and not record.exc_text:
-            # Format the traceback now so the exception message is redacted too.
-            record.exc_text = logging.Formatter().formatException(record.exc_info)
-        if record.exc_text:
-            record.exc_text = self._redactor.redact(record.exc_text).text
-        return True
-
-
-def install_pii_log_filter(
-    logger: logging.Logger | None = None, *, default_region: str = "US"
-) -> PiiLogFilter:
-    """Attach one `PiiLogFilter` to every handler of ``logger`` (the root logger by default),
-    so records from all loggers are redacted before any handler writes them. Call it after the
-    handlers are configured; handlers added later need ``handler.addFilter(returned_filter)``.
-    """
-    target = logger or logging.getLogger()
-    pii_filter = PiiLogFilter(default_region=default_region)
-    for handler in target.handlers:
-        if not any(isinstance(f, PiiLogFilter) for f in handler.filters):
-            handler.addFilter(pii_filter)
-    return pii_filter
