@@ -18,7 +18,7 @@ from onestory.ai.classify.intent import starter_examples, train_and_save
 from onestory.ai.classify.store import ModelNotFound
 from onestory.ai.extract.summary import SummaryMessage, summarize
 from onestory.ai.protocols import OpenAICompatibleGenerator
-from onestory.auth.service import Principal
+from onestory.auth.service import Principal, actor_of
 from onestory.customers import repository as customers_repo
 from onestory.customers import service as customers
 from onestory.deps import RuntimeDep, SessionDep, require
@@ -72,11 +72,13 @@ async def correct_intent(
                 select(Insight).where(Insight.event_id == event_id, Insight.kind == "intent")
             )
             before = insight.value.get("label") if insight is not None else None
-            enricher.intent_store.add_correction(event.text, body.label, source=principal.name)
+            enricher.intent_store.add_correction(
+                event.text, body.label, source=actor_of(principal).id
+            )
             if insight is not None:
                 insight.value = {**insight.value, "label": body.label, "corrected": True}
                 insight.confidence = 1.0
-                insight.explanation = f"corrected by {principal.name} (was {before})"
+                insight.explanation = f"corrected by {actor_of(principal).id} (was {before})"
             draft = EventDraft(
                 type="insight.corrected",
                 customer_id=event.customer_id,
@@ -85,7 +87,7 @@ async def correct_intent(
                     "kind": "intent",
                     "before": before,
                     "after": body.label,
-                    "by": principal.name,
+                    "by": actor_of(principal).id,
                 },
                 occurred_at=runtime.clock.now(),
             )
@@ -282,7 +284,11 @@ async def reveal_original(event_id: str, runtime: RuntimeDep, principal: Admin) 
             draft = EventDraft(
                 type="pii.revealed",
                 customer_id=event.customer_id,
-                payload={"event_id": event_id, "fields": sorted(fields), "by": principal.name},
+                payload={
+                    "event_id": event_id,
+                    "fields": sorted(fields),
+                    "by": actor_of(principal).id,
+                },
                 occurred_at=runtime.clock.now(),
             )
             return record(session, [draft], clock=runtime.clock), fields
