@@ -10,7 +10,7 @@ import contextlib
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Query, WebSocket, WebSocketDisconnect
+from fastapi import APIRouter, Depends, Header, Query, WebSocket, WebSocketDisconnect
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
@@ -24,6 +24,12 @@ from onestory.channels.widget import (
     message_envelope,
     new_visitor_id,
     verify_user,
+)
+from onestory.channels.widget_limits import (
+    identify_limit,
+    message_limit,
+    message_wait,
+    session_limit,
 )
 from onestory.conversations import repository as conv_repo
 from onestory.conversations.views import live_channels, message_view
@@ -133,7 +139,11 @@ def widget_js() -> Response:
     )
 
 
-@router.post("/session", summary="Start a visitor session (anonymous, email or signed user)")
+@router.post(
+    "/session",
+    summary="Start a visitor session (anonymous, email or signed user)",
+    dependencies=[Depends(session_limit)],
+)
 async def start_session(body: SessionIn, runtime: RuntimeDep) -> dict[str, Any]:
     settings = runtime.settings.channels
     if body.user_id is not None:
@@ -155,7 +165,11 @@ async def start_session(body: SessionIn, runtime: RuntimeDep) -> dict[str, Any]:
     }
 
 
-@router.post("/identify", summary="An anonymous visitor gives their email")
+@router.post(
+    "/identify",
+    summary="An anonymous visitor gives their email",
+    dependencies=[Depends(identify_limit)],
+)
 async def identify(
     body: IdentifyIn, runtime: RuntimeDep, x_widget_token: Annotated[str | None, Header()] = None
 ) -> dict[str, Any]:
@@ -165,7 +179,12 @@ async def identify(
     return {"token": tokens(runtime).issue(nv), "visitor_id": nv.visitor_id, "identified": True}
 
 
-@router.post("/messages", status_code=201, summary="Send a visitor message (without WebSocket)")
+@router.post(
+    "/messages",
+    status_code=201,
+    summary="Send a visitor message (without WebSocket)",
+    dependencies=[Depends(message_limit)],
+)
 async def post_message(
     body: MessageIn, runtime: RuntimeDep, x_widget_token: Annotated[str | None, Header()] = None
 ) -> dict[str, Any]:
@@ -241,6 +260,12 @@ async def widget_ws(ws: WebSocket, token: Annotated[str | None, Query()] = None)
             if kind == "message":
                 text = data.get("text")
                 client_id = str(data.get("id") or new_id("wm"))[:100]
+                if wait := message_wait(runtime, ws, token):
+                    detail = f"too many messages; try again in {wait} s"
+                    await ws.send_json(
+                        {"type": "error", "id": client_id, "detail": detail, "retry_after": wait}
+                    )
+                    continue
                 if not isinstance(text, str) or not text.strip() or len(text) > 20_000:
                     await ws.send_json(
                         {
