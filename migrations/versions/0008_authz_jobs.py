@@ -26,6 +26,7 @@ def upgrade() -> None:
         sa.Column("kind", sa.String(length=60), nullable=False),
         sa.Column("status", sa.String(length=20), nullable=False),
         sa.Column("requested_by", sa.String(length=200), nullable=False),
+        sa.Column("runner", sa.String(length=300), nullable=False),
         sa.Column("created_at", UTCDateTime(), nullable=False),
         sa.Column("started_at", UTCDateTime(), nullable=True),
         sa.Column("finished_at", UTCDateTime(), nullable=True),

@@ -5,4 +5,13 @@ from onestory.models.customers import Customer, CustomerMerge, Identity
 from onestory.models.events import Event, Insight, PipelineJob
 from onestory.models.jobs import Job
 
-__all__ = ["ApiKey", "Customer", "CustomerMerge", "Event", "Identity", "Insight", "Job", "PipelineJob"]
+__all__ = [
+    "ApiKey",
+    "Customer",
+    "CustomerMerge",
+    "Event",
+    "Identity",
+    "Insight",
+    "Job",
+    "PipelineJob",
+]

@@ -23,6 +23,8 @@ class Job(Base):
     status: Mapped[str] = mapped_column(String(20))
     # The actor who asked for it (a username or key:<name>).
     requested_by: Mapped[str] = mapped_column(String(200))
+    # The process that runs it ("<host>:<pid>"), so a restart fails only its own leftovers.
+    runner: Mapped[str] = mapped_column(String(300))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
