@@ -80,7 +80,7 @@ async def correct_intent(
 ) -> dict[str, Any]:
     enricher = _enricher(runtime)
 
-    def work() -> tuple[Recorded, str | None]:
+    def work() -> tuple[Recorded, tuple[str | None, bool]]:
         with runtime.db.transaction(write=True) as session:
             event = session.scalar(select(Event).where(Event.id == event_id))
             if event is None:
