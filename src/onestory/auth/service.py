@@ -7,7 +7,7 @@ import secrets
 from dataclasses import dataclass
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, Field
+from pydantic import AfterValidator, WithJsonSchema
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -76,9 +76,13 @@ def _refuse_actor(value: str | None) -> None:
 ActorClaim = Annotated[
     str | None,
     AfterValidator(_refuse_actor),
-    Field(
-        deprecated=True,
-        description="Refused: the actor is the authenticated caller (API key or user)",
+    # The document says what is accepted: nothing (so API fuzzers send none).
+    WithJsonSchema(
+        {
+            "type": "null",
+            "deprecated": True,
+            "description": "Refused: the actor is the authenticated caller (API key or user)",
+        }
     ),
 ]
 

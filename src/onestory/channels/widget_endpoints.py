@@ -26,6 +26,8 @@ from onestory.channels.widget import (
     verify_user,
 )
 from onestory.channels.widget_limits import (
+    MESSAGE_LIMITED,
+    THROTTLED,
     identify_limit,
     message_limit,
     message_wait,
@@ -143,6 +145,7 @@ def widget_js() -> Response:
     "/session",
     summary="Start a visitor session (anonymous, email or signed user)",
     dependencies=[Depends(session_limit)],
+    responses=THROTTLED,
 )
 async def start_session(body: SessionIn, runtime: RuntimeDep) -> dict[str, Any]:
     settings = runtime.settings.channels
@@ -169,6 +172,7 @@ async def start_session(body: SessionIn, runtime: RuntimeDep) -> dict[str, Any]:
     "/identify",
     summary="An anonymous visitor gives their email",
     dependencies=[Depends(identify_limit)],
+    responses=THROTTLED,
 )
 async def identify(
     body: IdentifyIn, runtime: RuntimeDep, x_widget_token: Annotated[str | None, Header()] = None
@@ -184,6 +188,7 @@ async def identify(
     status_code=201,
     summary="Send a visitor message (without WebSocket)",
     dependencies=[Depends(message_limit)],
+    responses=MESSAGE_LIMITED,
 )
 async def post_message(
     body: MessageIn, runtime: RuntimeDep, x_widget_token: Annotated[str | None, Header()] = None

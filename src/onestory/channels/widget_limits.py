@@ -17,6 +17,15 @@ from onestory.deps import rate_limiter
 from onestory.kit.errors import PayloadTooLarge, field_error
 from onestory.kit.ratelimit import client_address, enforce
 
+# What the limited routes may answer besides their own statuses (for the OpenAPI document).
+THROTTLED: dict[int | str, dict[str, object]] = {
+    429: {"description": "Rate limited: try again after Retry-After seconds (problem+json)"}
+}
+MESSAGE_LIMITED: dict[int | str, dict[str, object]] = {
+    **THROTTLED,
+    413: {"description": "The message is larger than the widget allows (problem+json)"},
+}
+
 
 def _client(runtime: Runtime, conn: HTTPConnection) -> str:
     return client_address(conn, runtime.settings.limits.trusted_proxies)
