@@ -11,7 +11,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, Field, model_validator
+from limits import parse
+from pydantic import BaseModel, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from onestory.channels.settings import ChannelSettings
@@ -49,6 +50,45 @@ class IngestSettings(BaseModel):
     prepare_min_bytes: int = Field(default=64 * 1024, ge=0)
 
 
+class LimitsSettings(BaseModel):
+    """``ONESTORY_LIMITS__*``: rate limits as ``"<count>/<period>"`` (e.g. ``"5/minute"``),
+    counted in Redis when ``bus`` is ``redis``, else in process memory."""
+
+    enabled: bool = True
+    # Failed sign-ins per account; past it the account is locked (even for the right
+    # password) until the window has passed.
+    login: str = "5/minute"
+    # Failed sign-ins per client address, whatever the accounts tried.
+    login_client: str = "20/minute"
+    # The public chat widget, per client address: new sessions and email claims.
+    widget_session: str = "20/minute"
+    widget_identify: str = "10/minute"
+    # Widget messages per visitor session and per client address.
+    widget_messages: str = "20/minute"
+    widget_messages_client: str = "60/minute"
+    # A widget message body (JSON) larger than this is refused with 413.
+    widget_max_message_bytes: int = Field(default=8 * 1024, ge=256, le=1024 * 1024)
+    # Reverse proxies (addresses or networks) whose X-Forwarded-For names the client;
+    # without them the direct peer's address is the client.
+    trusted_proxies: list[str] = []
+
+    @field_validator(
+        "login",
+        "login_client",
+        "widget_session",
+        "widget_identify",
+        "widget_messages",
+        "widget_messages_client",
+    )
+    @classmethod
+    def _is_a_limit(cls, value: str) -> str:
+        try:
+            parse(value)
+        except ValueError as exc:
+            raise ValueError(f"{value!r} is not a rate limit like '5/minute'") from exc
+        return value
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="ONESTORY_",
@@ -78,6 +118,7 @@ class Settings(BaseSettings):
     channels: ChannelSettings = ChannelSettings()
     proactive: ProactiveSettings = ProactiveSettings()
     web: WebSettings = WebSettings()
+    limits: LimitsSettings = LimitsSettings()
 
     @model_validator(mode="after")
     def _default_database(self) -> Settings:

@@ -13,6 +13,7 @@ from starlette.requests import HTTPConnection
 from onestory.app_state import Runtime
 from onestory.auth.service import Principal, authenticate
 from onestory.kit.errors import Forbidden, Unauthorized
+from onestory.kit.ratelimit import LimitsRateLimiter, NoRateLimits, RateLimiter
 
 CACHE_SECONDS = 30.0
 
@@ -86,3 +87,20 @@ def require(scope: str) -> Callable[[Request], Principal]:
         return principal
 
     return check
+
+
+def rate_limiter(runtime: Runtime) -> RateLimiter:
+    """The runtime's one rate limiter: Redis-backed when the bus is Redis (shared by every
+    process), else in memory."""
+    limiter: RateLimiter | None = runtime.services.get("rate_limiter")
+    if limiter is None:
+        s = runtime.settings
+        made: RateLimiter = (
+            LimitsRateLimiter(
+                s.redis_url if s.bus == "redis" else None, key_prefix=s.pipeline.stream_prefix
+            )
+            if s.limits.enabled
+            else NoRateLimits()
+        )
+        limiter = runtime.services.setdefault("rate_limiter", made)
+    return limiter

@@ -84,11 +84,11 @@ def test_one_conversation_across_widget_email_sms_and_voice(chan: Channels) -> N
             assert ack["customer_id"] == customer_id
             first = seen("order 48213")
             conversation_id = first["conversation_id"]
-            # The agent types; the visitor sees it.
-            r = api.post(f"/v1/conversations/{conversation_id}/typing", json={"name": "Amy"})
+            # The agent types; the visitor sees it, under the caller's own name.
+            r = api.post(f"/v1/conversations/{conversation_id}/typing", json={})
             assert r.status_code == 202
             typing = visitor.until(lambda m: m["type"] == "typing")
-            assert typing["typing"] is True and typing["name"] == "Amy"
+            assert typing["typing"] is True and typing["name"] == "admin"
             # The visitor types; the agent sees it.
             visitor_ws.send_json({"type": "typing", "typing": True})
             t = agent.until(lambda m: m["kind"] == "conversation.typing" and m["who"] == "customer")

@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from tests.conftest import Api, event
+from tests.web.conftest import make_user
 
 
 def send(api: Api, body: dict[str, Any]) -> dict[str, Any]:
@@ -97,6 +98,8 @@ def test_assign_transfer_resolve_reopen_are_story_events(api: Api) -> None:
     api.drain()
     conv = only_conversation(api, rec["customer_id"])
     cid = conv["id"]
+    make_user(api, "bob", "agent")
+    make_user(api, "carol", "agent")
     r = api.post(f"/v1/conversations/{cid}/assign", json={"assignee": "bob", "queue": "billing"})
     assert r.status_code == 200, r.text
     assert r.json()["assignee"] == "bob"
@@ -194,9 +197,10 @@ def test_ai_to_human_handoff_keeps_the_thread_with_a_note(api: Api) -> None:
     )
     api.drain()
     conv = only_conversation(api, rec["customer_id"])
+    # The assistant's own key hands over, saying it relays an AI.
     r = api.post(
         f"/v1/conversations/{conv['id']}/transfer",
-        json={"to_queue": "billing", "reason": "customer asked for a human", "by": "ai:nova"},
+        json={"to_queue": "billing", "reason": "customer asked for a human", "author": "ai"},
     )
     assert r.status_code == 200, r.text
     note = r.json()["notes"][-1]

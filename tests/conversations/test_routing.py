@@ -16,6 +16,7 @@ from onestory.kit.clock import FrozenClock
 from tests.cases.conftest import NOON, open_frozen_api
 from tests.channels.conftest import WsReader
 from tests.conftest import Api, event, make_settings, open_api
+from tests.web.conftest import make_user
 
 RULES_YAML = """\
 rules:
@@ -151,6 +152,7 @@ def test_route_requested_moves_the_conversation_with_a_note_and_a_live_update(ap
     api.drain()
     conv = conversation(api, cust)
     assert conv["queue"] == "general"
+    make_user(api, "amy", "agent")
     r = api.post(f"/v1/conversations/{conv['id']}/assign", json={"assignee": "amy"})
     assert r.status_code == 200, r.text
     request = event(

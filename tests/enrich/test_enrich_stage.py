@@ -16,6 +16,7 @@ from onestory.config import Settings
 from onestory.enrich.engine import Enricher
 from onestory.models import Event
 from tests.conftest import Api, event, make_settings, open_api
+from tests.enrich.test_intent_governance import retrain
 
 
 def story(api: Api, customer_id: str, **params: Any) -> list[dict[str, Any]]:
@@ -198,9 +199,9 @@ def test_correction_becomes_training_data_and_models_roll_back(api: Api) -> None
     assert "account_locked" in lines[0]
 
     before = api.get("/v1/ai/models").json()[0]
-    r = api.post("/v1/ai/models/intent/retrain")
-    assert r.status_code == 200, r.text
-    assert r.json()["trained_on"] == "starter"  # the shared starter copy keeps no training set
+    job = retrain(api)
+    assert job["status"] == "succeeded", job
+    assert job["result"]["trained_on"] == "starter"  # the shared starter copy keeps none
     after = api.get("/v1/ai/models").json()[0]
     assert after["active"] != before["active"]
     assert after["versions"][-1]["meta"]["n_corrections"] == 1
@@ -233,9 +234,9 @@ def test_retrain_keeps_a_brands_own_training_set(api: Api) -> None:
     enricher.reload()
     enricher.intent_store.add_correction("the stars on my card vanished", "loyalty_points")
 
-    r = api.post("/v1/ai/models/intent/retrain")
-    assert r.status_code == 200, r.text
-    body = r.json()
+    job = retrain(api)
+    assert job["status"] == "succeeded", job
+    body = {**job["result"], "active": job["result"]["version"]}
     assert body["trained_on"] == trained.version
     assert body["n_examples"] == len(starter_examples()) + len(brand)
     assert body["n_corrections"] == 1
@@ -249,10 +250,8 @@ def test_retrain_keeps_a_brands_own_training_set(api: Api) -> None:
     # A damaged training set is a clear error, never a silent retrain on the starter set.
     examples = enricher.intent_store.directory / body["active"] / "examples.jsonl"
     examples.write_text("not json\n")
-    r = api.post("/v1/ai/models/intent/retrain")
-    assert r.status_code == 409, r.text
-    assert r.headers["content-type"].startswith("application/problem+json")
-    assert "cannot be read" in r.json()["detail"]
+    job = retrain(api)
+    assert job["status"] == "failed" and "cannot be read" in job["error"]
     assert api.get("/v1/ai/models").json()[0]["active"] == body["active"]
 
 

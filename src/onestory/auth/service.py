@@ -5,7 +5,9 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
+from typing import Annotated, Literal
 
+from pydantic import AfterValidator, WithJsonSchema
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -25,6 +27,7 @@ SCOPES: dict[str, str] = {
     "playbooks:write": "manage playbooks",
     "dashboard:read": "read the supervisor dashboard's KPIs",
     "queues:write": "add users to and remove them from conversation queues",
+    "ai:manage": "manage the AI models: new intent labels, retraining, rollback",
     "admin": "everything, including key management",
 }
 
@@ -33,14 +36,78 @@ KEY_PREFIX = "os_"
 
 @dataclass(frozen=True)
 class Principal:
-    """Who is calling: an API key (or, later, a signed-in user) and what it may do."""
+    """Who is calling: an API key or a signed-in user, and what it may do.
+
+    ``name`` is the caller's identity wherever an action is recorded (a key's name, a
+    user's username); ``kind`` tells the two apart so a key can never pass for a person.
+    """
 
     id: str
     name: str
     scopes: frozenset[str]
+    kind: Literal["key", "user"] = "key"
+    display_name: str | None = None
 
     def allows(self, scope: str) -> bool:
         return "admin" in self.scopes or scope in self.scopes
+
+
+AuthorKind = Literal["agent", "ai", "system"]
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who an action is recorded as: always the authenticated principal, never the body."""
+
+    id: str
+    kind: AuthorKind
+    display_name: str
+
+
+def _refuse_actor(value: str | None) -> None:
+    if value is not None:
+        raise ValueError("not accepted: actions are recorded as the authenticated caller")
+
+
+# A body field that would name someone else as the actor (``author_id``, ``by``, ...). It is
+# refused with a 422 naming the field rather than silently ignored, so an integration learns
+# that the claim is not honoured; the actor always comes from ``actor_of``. Declare it as
+# ``author_id: ActorClaim = None``.
+ActorClaim = Annotated[
+    str | None,
+    AfterValidator(_refuse_actor),
+    # The document says what is accepted: nothing (so API fuzzers send none).
+    WithJsonSchema(
+        {
+            "type": "null",
+            "deprecated": True,
+            "description": "Refused: the actor is the authenticated caller (API key or user)",
+        }
+    ),
+]
+
+
+KEY_ACTOR_PREFIX = "key:"
+
+
+def actor_of(
+    principal: Principal, kind: AuthorKind | None = None, *, field: str = "author"
+) -> Actor:
+    """The actor for ``principal``, the one way every endpoint names who acted.
+
+    A signed-in person is always an ``agent`` under their username. A key (a machine) may
+    say it relays an ``ai`` assistant or the ``system``, but acts as ``key:<its name>``, so
+    no key can pass for a person whatever it is called. ``field`` names the body field
+    ``kind`` came from, for the 422 when a person claims to be a machine.
+    """
+    if principal.kind == "user":
+        if kind not in (None, "agent"):
+            raise InvalidInput(
+                f"a signed-in user acts as an agent, not as {kind!r}",
+                errors=[field_error(field, "must be 'agent' (or omitted) for a signed-in user")],
+            )
+        return Actor(principal.name, "agent", principal.display_name or principal.name)
+    return Actor(KEY_ACTOR_PREFIX + principal.name, kind or "agent", principal.name)
 
 
 def _hash(secret: str) -> str:

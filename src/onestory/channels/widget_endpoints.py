@@ -13,7 +13,7 @@ import contextlib
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Query, WebSocket, WebSocketDisconnect
+from fastapi import APIRouter, Depends, Header, Query, WebSocket, WebSocketDisconnect
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
@@ -31,6 +31,14 @@ from onestory.channels.widget import (
     new_visitor_id,
     verify_email_signature,
     verify_user,
+)
+from onestory.channels.widget_limits import (
+    MESSAGE_LIMITED,
+    THROTTLED,
+    identify_limit,
+    message_limit,
+    message_wait,
+    session_limit,
 )
 from onestory.conversations import repository as conv_repo
 from onestory.conversations.views import live_channels, message_view
@@ -153,7 +161,12 @@ def _identity(v: Visitor) -> dict[str, Any]:
     }
 
 
-@router.post("/session", summary="Start a visitor session (anonymous, email claim or signed)")
+@router.post(
+    "/session",
+    summary="Start a visitor session (anonymous, email claim or signed)",
+    dependencies=[Depends(session_limit)],
+    responses=THROTTLED,
+)
 async def start_session(body: SessionIn, runtime: RuntimeDep) -> dict[str, Any]:
     """An email without a valid ``email_hash`` is a claim: the session is the visitor's own
     (no history) until the address is verified with ``POST /v1/widget/verify``."""
@@ -183,7 +196,12 @@ async def start_session(body: SessionIn, runtime: RuntimeDep) -> dict[str, Any]:
     }
 
 
-@router.post("/identify", summary="A visitor gives their email (a claim, still unverified)")
+@router.post(
+    "/identify",
+    summary="A visitor gives their email (a claim, still unverified)",
+    dependencies=[Depends(identify_limit)],
+    responses=THROTTLED,
+)
 async def identify(
     body: IdentifyIn, runtime: RuntimeDep, x_widget_token: Annotated[str | None, Header()] = None
 ) -> dict[str, Any]:
@@ -195,7 +213,12 @@ async def identify(
 
 
 @router.post(
-    "/verify/start", status_code=202, summary="Email the visitor a one-time code for their email"
+    "/verify/start",
+    status_code=202,
+    summary="Email the visitor a one-time code for their email",
+    # Each code is an email sent on the visitor's behalf: counted like an email claim.
+    dependencies=[Depends(identify_limit)],
+    responses=THROTTLED,
 )
 async def verify_start(
     body: VerifyStartIn,
@@ -216,7 +239,12 @@ async def verify_start(
     }
 
 
-@router.post("/verify", summary="Prove the claimed email with the code sent to it")
+@router.post(
+    "/verify",
+    summary="Prove the claimed email with the code sent to it",
+    dependencies=[Depends(identify_limit)],
+    responses=THROTTLED,
+)
 async def verify(
     body: VerifyIn, runtime: RuntimeDep, x_widget_token: Annotated[str | None, Header()] = None
 ) -> dict[str, Any]:
@@ -227,7 +255,13 @@ async def verify(
     return {"token": tokens(runtime).issue(nv), **_identity(nv), "customer_id": customer_id}
 
 
-@router.post("/messages", status_code=201, summary="Send a visitor message (without WebSocket)")
+@router.post(
+    "/messages",
+    status_code=201,
+    summary="Send a visitor message (without WebSocket)",
+    dependencies=[Depends(message_limit)],
+    responses=MESSAGE_LIMITED,
+)
 async def post_message(
     body: MessageIn, runtime: RuntimeDep, x_widget_token: Annotated[str | None, Header()] = None
 ) -> dict[str, Any]:
@@ -307,6 +341,12 @@ async def widget_ws(ws: WebSocket, token: Annotated[str | None, Query()] = None)
             if kind == "message":
                 text = data.get("text")
                 client_id = str(data.get("id") or new_id("wm"))[:100]
+                if wait := message_wait(runtime, ws, token):
+                    detail = f"too many messages; try again in {wait} s"
+                    await ws.send_json(
+                        {"type": "error", "id": client_id, "detail": detail, "retry_after": wait}
+                    )
+                    continue
                 if not isinstance(text, str) or not text.strip() or len(text) > 20_000:
                     await ws.send_json(
                         {

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
-from onestory.auth.service import Principal
+from onestory.auth.service import ActorClaim, AuthorKind, Principal, actor_of
 from onestory.conversations import flows, service
 from onestory.conversations import repository as repo
 from onestory.conversations.models import Conversation
@@ -35,8 +35,11 @@ class ReplyIn(BaseModel):
         default=None, max_length=40, description="Omit for the customer's current channel"
     )
     subject: str | None = Field(default=None, max_length=1000)
-    author: Literal["agent", "ai", "system"] = "agent"
-    author_id: str | None = Field(default=None, max_length=200)
+    author: AuthorKind | None = Field(
+        default=None,
+        description="Who the calling key relays (a signed-in user is always an agent)",
+    )
+    author_id: ActorClaim = None
 
 
 class AssignIn(BaseModel):
@@ -50,7 +53,10 @@ class TransferIn(BaseModel):
     to_queue: str | None = Field(default=None, max_length=100)
     reason: str = Field(min_length=1, max_length=1000)
     note: str | None = Field(default=None, max_length=5000)
-    by: str | None = Field(default=None, max_length=200, description='e.g. "ai:assistant"')
+    author: Literal["agent", "ai"] | None = Field(
+        default=None, description='"ai": the calling key hands over from an AI assistant'
+    )
+    by: ActorClaim = None
 
 
 class ResolveIn(BaseModel):
@@ -63,8 +69,8 @@ class StatusIn(BaseModel):
 
 class TypingIn(BaseModel):
     typing: bool = True
-    who: Literal["agent", "ai"] = "agent"
-    name: str | None = Field(default=None, max_length=200)
+    who: Literal["agent", "ai"] | None = None
+    name: ActorClaim = None
 
 
 @router.get(
@@ -174,12 +180,13 @@ def list_messages(
 async def reply(
     conversation_id: str, body: ReplyIn, runtime: RuntimeDep, who: Writer
 ) -> dict[str, Any]:
+    actor = actor_of(who, body.author)
     return await flows.reply(
         runtime,
         conversation_id,
         text=body.text,
-        author=body.author,
-        author_id=body.author_id or who.name,
+        author=actor.kind,
+        author_id=actor.id,
         channel=body.channel,
         subject=body.subject,
     )
@@ -190,16 +197,17 @@ async def assign(
     conversation_id: str, body: AssignIn, runtime: RuntimeDep, who: Writer
 ) -> dict[str, Any]:
     now = runtime.clock.now()
+    by = actor_of(who).id
     return await flows.apply(
         runtime,
         conversation_id,
         lambda s, c: service.assign(
             s,
             c,
-            assignee=body.assignee,
+            assignee=queues.assignable(s, body.assignee) if body.assignee else body.assignee,
             queue=body.queue,
             priority=body.priority,
-            by=who.name,
+            by=by,
             now=now,
         ),
     )
@@ -210,18 +218,24 @@ async def transfer(
     conversation_id: str, body: TransferIn, runtime: RuntimeDep, who: Writer
 ) -> dict[str, Any]:
     now = runtime.clock.now()
+    actor = actor_of(who, body.author)
     return await flows.apply(
         runtime,
         conversation_id,
         lambda s, c: service.transfer(
             s,
             c,
-            to_assignee=body.to_assignee,
+            to_assignee=(
+                queues.assignable(s, body.to_assignee, field="to_assignee")
+                if body.to_assignee
+                else None
+            ),
             to_queue=body.to_queue,
             reason=body.reason,
             note=body.note,
-            by=body.by or who.name,
+            by=actor.id,
             now=now,
+            from_ai=actor.kind == "ai",
         ),
     )
 
@@ -231,18 +245,20 @@ async def resolve(
     conversation_id: str, body: ResolveIn, runtime: RuntimeDep, who: Writer
 ) -> dict[str, Any]:
     now = runtime.clock.now()
+    by = actor_of(who).id
     return await flows.apply(
         runtime,
         conversation_id,
-        lambda s, c: service.resolve(s, c, by=who.name, reason=body.reason, now=now),
+        lambda s, c: service.resolve(s, c, by=by, reason=body.reason, now=now),
     )
 
 
 @router.post("/conversations/{conversation_id}/reopen", summary="Reopen")
 async def reopen(conversation_id: str, runtime: RuntimeDep, who: Writer) -> dict[str, Any]:
     now = runtime.clock.now()
+    by = actor_of(who).id
     return await flows.apply(
-        runtime, conversation_id, lambda s, c: service.reopen(s, c, by=who.name, now=now)
+        runtime, conversation_id, lambda s, c: service.reopen(s, c, by=by, now=now)
     )
 
 
@@ -251,10 +267,11 @@ async def set_status(
     conversation_id: str, body: StatusIn, runtime: RuntimeDep, who: Writer
 ) -> dict[str, Any]:
     now = runtime.clock.now()
+    by = actor_of(who).id
     return await flows.apply(
         runtime,
         conversation_id,
-        lambda s, c: service.change_status(s, c, status=body.status, by=who.name, now=now),
+        lambda s, c: service.change_status(s, c, status=body.status, by=by, now=now),
     )
 
 
@@ -262,12 +279,13 @@ async def set_status(
 async def typing(
     conversation_id: str, body: TypingIn, session: SessionDep, runtime: RuntimeDep, who: Writer
 ) -> dict[str, Any]:
+    actor = actor_of(who, body.who, field="who")
     conv = service.get(session, conversation_id)
     message = {
         "kind": "conversation.typing",
         "conversation_id": conv.id,
-        "who": body.who,
-        "name": body.name or who.name,
+        "who": actor.kind,
+        "name": actor.display_name,
         "typing": body.typing,
     }
     await runtime.live.publish(live_channels(conv), message)

@@ -82,8 +82,10 @@ def transfer(
     note: str | None,
     by: str,
     now: datetime,
+    from_ai: bool = False,
 ) -> Effects:
-    """Agent→agent, team→team or AI→human: the thread stays, a context note goes with it."""
+    """Agent→agent, team→team or AI→human: the thread stays, a context note goes with it.
+    ``from_ai``: the caller relays an AI assistant handing over to people."""
     if not to_assignee and not to_queue:
         raise InvalidInput(
             "say who or which queue takes over",
@@ -91,7 +93,7 @@ def transfer(
         )
     if conv.status == "resolved":
         raise Conflict("the conversation is resolved; reopen it before transferring")
-    kind = "ai_to_human" if by.startswith("ai") else ("team" if to_queue else "agent")
+    kind = "ai_to_human" if from_ai else ("team" if to_queue else "agent")
     context = handoff_note(
         conv,
         kind=kind,

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 
 from onestory.app_state import Runtime
-from onestory.auth.service import Principal
+from onestory.auth.service import Principal, actor_of
 from onestory.customers import service
 from onestory.customers.schemas import CustomerList, Profile, StoryPage
 from onestory.deps import RuntimeDep, SessionDep, require
@@ -88,7 +88,9 @@ def get_story(
 async def unmerge(merge_id: str, runtime: RuntimeDep, principal: Writer) -> dict[str, str]:
     def work() -> Recorded:
         with runtime.db.transaction(write=True) as session:
-            return service.unmerge(session, merge_id, actor=principal.name, clock=runtime.clock)
+            return service.unmerge(
+                session, merge_id, actor=actor_of(principal).id, clock=runtime.clock
+            )
 
     await runtime.after_record(await run_in_threadpool(work))
     return {"status": "unmerged", "merge_id": merge_id}

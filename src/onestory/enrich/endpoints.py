@@ -9,24 +9,26 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
 from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from onestory.ai.classify import sentiment_trajectory
-from onestory.ai.classify.intent import starter_examples, train_and_save
-from onestory.ai.classify.store import ModelNotFound
+from onestory.ai.classify.store import IntentModelStore, ModelNotFound
 from onestory.ai.extract.summary import SummaryMessage, summarize
 from onestory.ai.protocols import OpenAICompatibleGenerator
-from onestory.auth.service import Principal
+from onestory.auth.service import Principal, actor_of
 from onestory.customers import repository as customers_repo
 from onestory.customers import service as customers
 from onestory.deps import RuntimeDep, SessionDep, require
 from onestory.enrich.engine import CUSTOMER_ROLES, Enricher
+from onestory.enrich.jobs import RetrainJobs, taxonomy
 from onestory.enrich.redaction import reveal
 from onestory.enrich.stage import role_of
 from onestory.events.service import EventDraft, Recorded, record
 from onestory.kit.errors import Conflict, InvalidInput, NotFound, Unavailable, field_error
+from onestory.kit.http import ORJSONResponse
 from onestory.models import Event, Insight
 from onestory.pipeline.stages import StoredEvent
 
@@ -35,6 +37,8 @@ router = APIRouter(tags=["ai"])
 Reader = Annotated[Principal, Depends(require("customers:read"))]
 Agent = Annotated[Principal, Depends(require("conversations:write"))]
 Admin = Annotated[Principal, Depends(require("admin"))]
+# Changing what the models know (new intents, retraining, rollback): ai:manage or admin.
+Manager = Annotated[Principal, Depends(require("ai:manage"))]
 
 
 def _enricher(runtime: Any) -> Enricher:
@@ -46,7 +50,25 @@ def _enricher(runtime: Any) -> Enricher:
 
 class IntentCorrection(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    label: str = Field(min_length=1, max_length=80, pattern=r"^[a-z][a-z0-9_]*$")
+    label: str = Field(
+        min_length=1,
+        max_length=80,
+        pattern=r"^[a-z][a-z0-9_]*$",
+        description="An intent of the active model; a new one needs the ai:manage scope",
+    )
+
+
+def _check_label(store: IntentModelStore, label: str, principal: Principal) -> bool:
+    """True when ``label`` is a new intent (allowed to taxonomy managers only)."""
+    known = taxonomy(store)
+    if label in known:
+        return False
+    if principal.allows("ai:manage"):
+        return True
+    raise InvalidInput(
+        f"{label!r} is not an intent of the active model; adding intents needs ai:manage",
+        errors=[field_error("label", "not an intent of the active model", allowed=sorted(known))],
+    )
 
 
 @router.post(
@@ -58,7 +80,7 @@ async def correct_intent(
 ) -> dict[str, Any]:
     enricher = _enricher(runtime)
 
-    def work() -> tuple[Recorded, str | None]:
+    def work() -> tuple[Recorded, tuple[str | None, bool]]:
         with runtime.db.transaction(write=True) as session:
             event = session.scalar(select(Event).where(Event.id == event_id))
             if event is None:
@@ -72,11 +94,14 @@ async def correct_intent(
                 select(Insight).where(Insight.event_id == event_id, Insight.kind == "intent")
             )
             before = insight.value.get("label") if insight is not None else None
-            enricher.intent_store.add_correction(event.text, body.label, source=principal.name)
+            new_label = _check_label(enricher.intent_store, body.label, principal)
+            enricher.intent_store.add_correction(
+                event.text, body.label, source=actor_of(principal).id, new_label=new_label
+            )
             if insight is not None:
                 insight.value = {**insight.value, "label": body.label, "corrected": True}
                 insight.confidence = 1.0
-                insight.explanation = f"corrected by {principal.name} (was {before})"
+                insight.explanation = f"corrected by {actor_of(principal).id} (was {before})"
             draft = EventDraft(
                 type="insight.corrected",
                 customer_id=event.customer_id,
@@ -85,15 +110,22 @@ async def correct_intent(
                     "kind": "intent",
                     "before": before,
                     "after": body.label,
-                    "by": principal.name,
+                    "by": actor_of(principal).id,
+                    **({"new_label": True} if new_label else {}),
                 },
                 occurred_at=runtime.clock.now(),
             )
-            return record(session, [draft], clock=runtime.clock), before
+            return record(session, [draft], clock=runtime.clock), (before, new_label)
 
-    recorded, before = await run_in_threadpool(work)
+    recorded, (before, new_label) = await run_in_threadpool(work)
     await runtime.after_record(recorded)
-    return {"event_id": event_id, "before": before, "after": body.label, "status": "recorded"}
+    return {
+        "event_id": event_id,
+        "before": before,
+        "after": body.label,
+        "new_label": new_label,
+        "status": "recorded",
+    }
 
 
 class ModelInfo(BaseModel):
@@ -112,36 +144,30 @@ def list_models(runtime: RuntimeDep, _: Reader) -> list[ModelInfo]:
     return [ModelInfo(kind="intent", active=store.active_version(), versions=versions)]
 
 
+def _jobs(runtime: Any) -> RetrainJobs:
+    _enricher(runtime)
+    jobs: RetrainJobs = runtime.services["ai_jobs"]
+    return jobs
+
+
 @router.post(
     "/ai/models/intent/retrain",
-    summary="Retrain the intent model on its training set plus corrections",
+    status_code=202,
+    summary="Start retraining the intent model (a background job: poll its Location)",
+    responses={409: {"description": "A retrain is already queued or running"}},
 )
-async def retrain_intents(runtime: RuntimeDep, _: Admin) -> dict[str, Any]:
-    enricher = _enricher(runtime)
+async def retrain_intents(runtime: RuntimeDep, principal: Manager) -> Response:
+    """Queue a retrain on the active version's training set plus the corrections inside its
+    taxonomy (or recorded as new intents). Answers at once with the job; ``GET
+    /v1/ai/jobs/{id}`` says queued, running, succeeded (with the new version) or failed."""
+    job = await run_in_threadpool(_jobs(runtime).submit, actor_of(principal).id)
+    location = f"/v1/ai/jobs/{job['id']}"
+    return ORJSONResponse(job, status_code=202, headers={"Location": location})
 
-    def work() -> dict[str, Any]:
-        store = enricher.intent_store
-        # The active version's own training set (a brand's data from `intents train --data`),
-        # else the starter set; with the configured encoder, so MiniLM features are kept.
-        base_version = store.active_version()
-        try:
-            base = store.training_examples(base_version) if base_version else None
-        except (OSError, ValueError) as exc:  # never fall back silently: the brand's data
-            raise Conflict(f"the training set of {base_version} cannot be read: {exc}") from exc
-        _model, version = train_and_save(
-            store,
-            base if base is not None else starter_examples(),
-            embedder=enricher.make_embedder(),
-        )
-        enricher.reload()
-        return {
-            "active": version.version,
-            "trained_on": base_version if base is not None else "starter",
-            "n_examples": version.meta["n_base_examples"],
-            "n_corrections": version.meta["n_corrections"],
-        }
 
-    return await run_in_threadpool(work)
+@router.get("/ai/jobs/{job_id}", summary="The state of a background AI job (a retrain)")
+def get_job(job_id: str, runtime: RuntimeDep, _: Manager) -> dict[str, Any]:
+    return _jobs(runtime).get(job_id)
 
 
 class Rollback(BaseModel):
@@ -150,7 +176,7 @@ class Rollback(BaseModel):
 
 
 @router.post("/ai/models/intent/rollback", summary="Make an earlier intent model active")
-def rollback_intents(body: Rollback, runtime: RuntimeDep, _: Admin) -> dict[str, Any]:
+def rollback_intents(body: Rollback, runtime: RuntimeDep, _: Manager) -> dict[str, Any]:
     enricher = _enricher(runtime)
     try:
         enricher.intent_store.rollback(body.version)
@@ -282,7 +308,11 @@ async def reveal_original(event_id: str, runtime: RuntimeDep, principal: Admin) 
             draft = EventDraft(
                 type="pii.revealed",
                 customer_id=event.customer_id,
-                payload={"event_id": event_id, "fields": sorted(fields), "by": principal.name},
+                payload={
+                    "event_id": event_id,
+                    "fields": sorted(fields),
+                    "by": actor_of(principal).id,
+                },
                 occurred_at=runtime.clock.now(),
             )
             return record(session, [draft], clock=runtime.clock), fields

@@ -8,6 +8,7 @@ import logging
 from typing import TYPE_CHECKING
 
 from onestory.enrich.engine import Enricher
+from onestory.enrich.jobs import RetrainJobs
 from onestory.enrich.redaction import PayloadRedactor, load_or_create_key
 from onestory.enrich.stage import enrich_events, prepare_enrichment
 from onestory.kit import privacy
@@ -36,6 +37,19 @@ def setup(runtime: Runtime) -> None:
     runtime.services["enricher"] = enricher
     runtime.pipeline.add_preparer("enrich", prepare_enrichment)
     runtime.pipeline.add_handler("enrich", enrich_events)
+    jobs = RetrainJobs(runtime, enricher)
+    runtime.services["ai_jobs"] = jobs
+
+    async def recover_jobs() -> None:
+        stale = await asyncio.to_thread(jobs.recover)
+        if stale:
+            log.warning("%d AI job(s) were left unfinished by a stop; marked failed", stale)
+
+    async def stop_jobs() -> None:
+        jobs.close()
+
+    runtime.on_start.append(recover_jobs)
+    runtime.on_stop.append(stop_jobs)
 
     async def warm_up() -> None:
         # Loading the models takes seconds: do it in the background so the API answers at

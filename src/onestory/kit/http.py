@@ -30,7 +30,9 @@ class ORJSONResponse(JSONResponse):
 
 
 def problem_response(err: OneStoryError, request: Request) -> Response:
-    headers = {"WWW-Authenticate": "Bearer"} if err.status == 401 else None
+    headers = {"WWW-Authenticate": "Bearer"} if err.status == 401 else {}
+    # Errors that tell the client when to come back (429's Retry-After) carry their headers.
+    headers.update(getattr(err, "headers", {}))
     return Response(
         dumpb(err.problem(instance=request.url.path)),
         status_code=err.status,

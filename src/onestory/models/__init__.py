@@ -3,5 +3,15 @@
 from onestory.models.auth import ApiKey
 from onestory.models.customers import Customer, CustomerMerge, Identity
 from onestory.models.events import Event, Insight, PipelineJob
+from onestory.models.jobs import Job
 
-__all__ = ["ApiKey", "Customer", "CustomerMerge", "Event", "Identity", "Insight", "PipelineJob"]
+__all__ = [
+    "ApiKey",
+    "Customer",
+    "CustomerMerge",
+    "Event",
+    "Identity",
+    "Insight",
+    "Job",
+    "PipelineJob",
+]

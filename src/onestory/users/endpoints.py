@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Path, Query
 from fastapi.responses import Response
 from pydantic import BaseModel
 
-from onestory.auth.service import Principal
+from onestory.auth.service import Principal, actor_of
 from onestory.deps import RuntimeDep, SessionDep, require
 from onestory.users import queues
 from onestory.users.queues import Membership
@@ -79,7 +79,9 @@ def my_queues(session: SessionDep, who: Reader) -> MyQueuesOut:
 )
 def add_member(queue: QueueName, username: Username, runtime: RuntimeDep, who: Manager) -> AddedOut:
     with runtime.db.transaction(write=True) as session:
-        row, created = queues.add_member(session, username, queue, by=who.name, clock=runtime.clock)
+        row, created = queues.add_member(
+            session, username, queue, by=actor_of(who).id, clock=runtime.clock
+        )
         [m] = queues.memberships(session, queue=row.queue, username=username)
         return AddedOut(**_out(m).model_dump(), created=created)
 

@@ -49,6 +49,23 @@ def _works_conversations(user: User) -> bool:
     return "admin" in scopes or "conversations:read" in scopes
 
 
+def assignable(session: Session, username: str, *, field: str = "assignee") -> str:
+    """The username of an enabled user who works conversations, to assign one to; a 422
+    naming ``field`` otherwise (an unknown name would leave the conversation with nobody)."""
+    user = session.scalar(select(User).where(User.username == username.strip().lower()))
+    if user is None or user.disabled_at is not None:
+        raise InvalidInput(
+            f"there is no active user named {username!r} to assign to",
+            errors=[field_error(field, "not an active user")],
+        )
+    if not _works_conversations(user):
+        raise InvalidInput(
+            f"{user.username} is a {user.role} and does not take conversations",
+            errors=[field_error(field, "choose an agent, supervisor or admin")],
+        )
+    return user.username
+
+
 def add_member(
     session: Session, username: str, queue: str, *, by: str, clock: Clock
 ) -> tuple[QueueMember, bool]:

@@ -71,7 +71,11 @@ class SignedIn:
     @property
     def principal(self) -> Principal:
         return Principal(
-            id=self.user_id, name=self.username, scopes=ROLE_SCOPES.get(self.role, frozenset())
+            id=self.user_id,
+            name=self.username,
+            scopes=ROLE_SCOPES.get(self.role, frozenset()),
+            kind="user",
+            display_name=self.display_name,
         )
 
 

@@ -19,6 +19,9 @@ from sqlalchemy import select
 
 from onestory import __version__
 from onestory.app_state import Runtime
+from onestory.deps import rate_limiter
+from onestory.kit.http import problem_response
+from onestory.kit.ratelimit import TooManyRequests, client_address
 from onestory.users import service
 from onestory.users.models import User
 from onestory.users.service import SignedIn
@@ -148,6 +151,15 @@ async def login(
     if not same_origin(request) or not service.csrf_matches(expected, csrf_token):
         return _login_error(request, "Your sign-in form expired. Please try again.", next, 403)
 
+    limiter, limits = rate_limiter(runtime), runtime.settings.limits
+    account = ("login-account", username.strip().lower())
+    client = ("login-client", client_address(request, limits.trusted_proxies))
+    # A locked account stays locked for the right password too: otherwise guessing goes on
+    # and the lock only hides which guess was right.
+    wait = limiter.blocked(limits.login, *account) or limiter.blocked(limits.login_client, *client)
+    if wait is not None:
+        return _throttled(request, wait, next)
+
     def work() -> tuple[str, str] | None:
         with runtime.db.transaction(write=True) as session:
             user = service.verify_password(session, username, password)
@@ -160,12 +172,29 @@ async def login(
 
     outcome = await run_in_threadpool(work)
     if outcome is None:
+        limiter.hit(limits.login, *account)
+        limiter.hit(limits.login_client, *client)
         return _login_error(request, "Wrong username or password.", next, 401)
+    # The account's own failures are forgiven; the address's failures on other accounts
+    # are not, so one good password cannot launder a spray across accounts.
+    limiter.clear(limits.login, *account)
     token, role = outcome
     target = _safe_next(next) or HOME[ROLE_PAGES[role][0]]
     response = RedirectResponse(target, status_code=303)
     sessions.set_cookie(response, token)
     response.delete_cookie(LOGIN_CSRF_COOKIE, path="/login")
+    return response
+
+
+def _throttled(request: Request, wait: int, next: str) -> Response:
+    """429 with Retry-After: the sign-in page for a browser, a problem for anything else."""
+    err = TooManyRequests(f"too many failed sign-ins; try again in {wait} s", retry_after=wait)
+    if "text/html" not in request.headers.get("accept", ""):
+        return problem_response(err, request)
+    response = _login_error(
+        request, f"Too many failed sign-ins. Try again in {wait} seconds.", next, 429
+    )
+    response.headers.update(err.headers)
     return response
 
 

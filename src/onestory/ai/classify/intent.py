@@ -348,13 +348,20 @@ def train_and_save(
     include_corrections: bool = True,
     embedder: Embedder | None = None,
 ) -> tuple[IntentModel, ModelVersion]:
-    """Train on ``examples`` (+ the store's corrections) and save the result as a new version."""
+    """Train on ``examples`` (+ the store's corrections) and save the result as a new version.
+
+    Only corrections naming an intent of ``examples`` or recorded as a new intent (by
+    someone allowed to manage the taxonomy) are merged in; the others are counted in the
+    version's ``n_corrections_skipped``, so stray labels never grow the taxonomy."""
     config = config or IntentTrainingConfig()
     rows = list(examples)
-    corrections = store.corrections() if include_corrections else []
-    model = train_intent_model(merge_examples(rows, corrections), config, embedder=embedder)
+    fixes, skipped = (
+        store.accepted_corrections({e.label for e in rows}) if include_corrections else ([], 0)
+    )
+    model = train_intent_model(merge_examples(rows, fixes), config, embedder=embedder)
     meta = model_metadata(model, config)
-    meta["n_corrections"] = len(corrections)
+    meta["n_corrections"] = len(fixes)
+    meta["n_corrections_skipped"] = skipped
     meta["n_base_examples"] = len(rows)
     version = store.save(model, meta, files={EXAMPLES_FILE: examples_jsonl(rows)})
     return model, version

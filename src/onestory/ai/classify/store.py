@@ -200,8 +200,13 @@ class IntentModelStore(ModelStore):
     def corrections_path(self) -> Path:
         return self.directory / "corrections.jsonl"
 
-    def add_correction(self, text: str, label: str, *, source: str | None = None) -> None:
+    def add_correction(
+        self, text: str, label: str, *, source: str | None = None, new_label: bool = False
+    ) -> None:
         """Record that ``text`` should have been classified as ``label``.
+
+        ``new_label``: ``label`` is a new intent added by someone allowed to manage the
+        taxonomy; only such corrections may bring a label the model does not know.
 
         Corrections are appended (one JSON object per line) and merged into the next
         :func:`~onestory.ai.classify.intent.train_intent_model` run by the CLI and by
@@ -220,6 +225,8 @@ class IntentModelStore(ModelStore):
         }
         if source:
             row["source"] = source
+        if new_label:
+            row["new_label"] = "true"
         with self.corrections_path.open("a", encoding="utf-8") as fh:
             fh.write(json.dumps(row, ensure_ascii=False) + "\n")
 
@@ -235,6 +242,24 @@ class IntentModelStore(ModelStore):
             except (ValueError, KeyError, TypeError):
                 continue
         return out
+
+    def accepted_corrections(self, known: set[str]) -> tuple[list[Example], int]:
+        """The corrections a retrain may use: those naming a ``known`` label or a label
+        recorded as a new intent; and how many others were left out."""
+        if not self.corrections_path.is_file():
+            return [], 0
+        rows = []
+        for line in self.corrections_path.read_text(encoding="utf-8").splitlines():
+            try:
+                row = json.loads(line)
+                rows.append(
+                    (Example(str(row["text"]), str(row["label"])), bool(row.get("new_label")))
+                )
+            except (ValueError, KeyError, TypeError, AttributeError):
+                continue
+        allowed = known | {e.label for e, new in rows if new}
+        kept = [e for e, _new in rows if e.label in allowed]
+        return kept, len(rows) - len(kept)
 
 
 def merge_examples(base: Iterable[Example], corrections: Iterable[Example]) -> list[Example]:

@@ -176,7 +176,7 @@ document.getElementById("composer").addEventListener("submit", async (e) => {
     say(status, "Sending…");
     await api(`/v1/conversations/${encodeURIComponent(conversationId)}/reply`, {
       method: "POST",
-      body: { text: box.value, channel: document.getElementById("reply-channel").value || undefined, author: "agent", author_id: me },
+      body: { text: box.value, channel: document.getElementById("reply-channel").value || undefined },
     });
     box.value = "";
     say(status, "Sent.");
@@ -189,7 +189,6 @@ document.getElementById("handoff").addEventListener("submit", async (e) => {
     to_assignee: document.getElementById("handoff-assignee").value || undefined,
     reason: document.getElementById("handoff-reason").value,
     note: document.getElementById("handoff-note").value || undefined,
-    by: me,
   };
   const status = document.getElementById("composer-status");
   try {
