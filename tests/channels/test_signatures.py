@@ -4,19 +4,25 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import os
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
 import pytest
 from starlette.websockets import WebSocketDisconnect
+from typer.testing import CliRunner
 
 from onestory.channels.twilio import signature, signature_ok
 from onestory.channels.widget import user_hash
+from onestory.cli.main import app as cli
+from onestory.config import Settings, get_settings, with_generated_secrets
 from onestory.kit import signing
 from onestory.kit.jsonutil import dumpb
 from tests.channels.conftest import BASE, TWILIO_TOKEN, WEBHOOK_SECRET, WIDGET_SECRET, Channels
 from tests.channels.test_scenario import twilio_post
+from tests.conftest import open_api
 
 # Twilio's documented example: auth token 12345, this URL and these POST parameters.
 TWILIO_URL = "https://mycompany.com/myapp.php?foo=1&bar=2"
@@ -287,3 +293,44 @@ def test_signing_known_vector() -> None:
     assert signing.signature("k", 1764064800, "post", "/v1/channels/social/x", b"{}") == (
         "v1=d8d07f32e5ef646f8db70d0009f36093e02e0a7d97c107495f741f6598c7f2e7"
     )
+
+
+def test_secrets_are_generated_once_in_data_dir_and_the_cli_signs_with_them(
+    tmp_path: Path, sqlite_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for k in list(os.environ):
+        if k.startswith("ONESTORY_"):
+            monkeypatch.delenv(k)
+    monkeypatch.setenv("ONESTORY_DATA_DIR", str(tmp_path / "var"))
+    monkeypatch.setenv("ONESTORY_DATABASE_URL", sqlite_url)
+    monkeypatch.setenv("ONESTORY_AI__ENABLED", "false")
+    get_settings.cache_clear()
+    try:
+        for api in open_api(Settings()):
+            channels = api.runtime.settings.channels
+            secret = (tmp_path / "var" / "webhook_secret").read_text().strip()
+            widget = (tmp_path / "var" / "widget_secret").read_text().strip()
+            assert len(secret) >= 32 and channels.webhook_secret == secret
+            assert len(widget) >= 32 and channels.widget_secret == widget
+            # What the CLI prints is what the running server accepts.
+            body = tmp_path / "post.json"
+            body.write_bytes(dumpb(SOCIAL_POST))
+            out = CliRunner().invoke(
+                cli, ["channels", "sign-webhook", "/v1/channels/social/x", "--body", str(body)]
+            )
+            assert out.exit_code == 0, out.output
+            headers = dict(line.split(": ", 1) for line in out.output.strip().splitlines())
+            assert headers["X-OneStory-Signature"].startswith("v1=")
+            r = api.client.post("/v1/channels/social/x", content=body.read_bytes(), headers=headers)
+            assert r.status_code == 201, r.text
+            out = CliRunner().invoke(cli, ["channels", "sign-user", "user-42"])
+            assert out.output.strip() == user_hash(widget, "user-42")
+        # A restart keeps them: signed integrations and host sites keep working.
+        for api in open_api(Settings()):
+            assert api.runtime.settings.channels.webhook_secret == secret
+            assert api.runtime.settings.channels.widget_secret == widget
+        # An explicit setting still wins.
+        monkeypatch.setenv("ONESTORY_CHANNELS__WEBHOOK_SECRET", "explicit")
+        assert with_generated_secrets(Settings()).channels.webhook_secret == "explicit"
+    finally:
+        get_settings.cache_clear()
