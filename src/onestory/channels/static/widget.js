@@ -32,7 +32,18 @@
     "#os-m{flex:1;overflow:auto;padding:10px}.os-msg{margin:6px 0;padding:8px 10px;border-radius:10px;max-width:80%;white-space:pre-wrap}" +
     ".os-in{background:#eef;margin-left:auto}.os-out{background:#f2f2f2}#os-t{font-size:12px;color:#667;padding:0 10px;height:16px}" +
     "#os-f{display:flex;border-top:1px solid #ddd}#os-f input{flex:1;border:0;padding:10px}#os-f button{border:0;background:none;color:#1f5eff;padding:0 12px;cursor:pointer}";
-  document.head.appendChild(el("style", {}, css));
+  // A constructed stylesheet is CSSOM, which a page's Content-Security-Policy (OneStory's own
+  // and most brands') allows without 'unsafe-inline'; older browsers get a <style> element
+  // carrying this script's nonce, if it has one.
+  if (window.CSSStyleSheet && "adoptedStyleSheets" in document && CSSStyleSheet.prototype.replaceSync) {
+    var sheet = new CSSStyleSheet();
+    sheet.replaceSync(css);
+    document.adoptedStyleSheets = document.adoptedStyleSheets.concat([sheet]);
+  } else {
+    var style = el("style", {}, css);
+    if (script.nonce) style.nonce = script.nonce;
+    document.head.appendChild(style);
+  }
   var root = el("div", { id: "os-w" });
   var panel = el("div", { id: "os-p", role: "dialog", "aria-label": cfg.onestoryTitle || "Chat" });
   var head = el("div", { id: "os-h" }, cfg.onestoryTitle || "Chat with us");
