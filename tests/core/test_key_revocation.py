@@ -8,7 +8,26 @@ from pathlib import Path
 import httpx
 import pytest
 
+from onestory.auth.service import revoke_key
+from onestory.kit.clock import SystemClock
+from onestory.models import ApiKey
+from tests.conftest import Api
 from tests.core.server import Server, base_env, cli
+
+
+def test_a_revoked_key_is_refused_on_its_next_request_in_process(api: Api) -> None:
+    secret = api.new_key(["customers:read"])
+    auth = {"Authorization": f"Bearer {secret}"}
+    for _ in range(3):  # now cached as valid
+        assert api.client.get("/v1/customers", params={"q": "x"}, headers=auth).status_code == 200
+    with api.runtime.db.transaction() as s:
+        key = s.query(ApiKey).filter(ApiKey.prefix == secret[:10]).one()
+        revoke_key(s, key.id, clock=SystemClock())
+    r = api.client.get("/v1/customers", params={"q": "x"}, headers=auth)
+    assert r.status_code == 401, r.text
+    assert r.headers["content-type"].startswith("application/problem+json")
+    # The admin key, cached too, is unaffected.
+    assert api.get("/v1/customers", params={"q": "x"}).status_code == 200
 
 
 @pytest.fixture
