@@ -20,6 +20,7 @@ from onestory.config import Settings, get_settings
 from onestory.db.migrate import upgrade
 from onestory.kit.clock import Clock
 from onestory.kit.http import ORJSONResponse, install_error_handlers
+from onestory.kit.security_headers import SecurityHeaders
 from onestory.web.routes import router as web_router
 
 log = logging.getLogger(__name__)
@@ -68,6 +69,7 @@ def create_app(
     install_error_handlers(app)
     # CORS for the chat widget's routes only, from the origins a brand allowed.
     app.add_middleware(WidgetCors)
+    app.add_middleware(SecurityHeaders, csp_exempt=(app.docs_url or "", app.redoc_url or ""))
     app.include_router(api_router)
     app.include_router(web_router)
 

@@ -11,7 +11,7 @@ from typing import Any
 from onestory.bus.base import Bus
 from onestory.bus.memory import MemoryBus
 from onestory.bus.redis import RedisBus
-from onestory.config import Settings
+from onestory.config import Settings, with_generated_secrets
 from onestory.db import Database, create_database
 from onestory.db.engine import WalCheckpointer
 from onestory.events.service import Recorded
@@ -62,6 +62,7 @@ def _live_event(row: dict[str, Any]) -> dict[str, Any]:
 
 def build_runtime(settings: Settings, *, clock: Clock | None = None) -> Runtime:
     clock = clock or SystemClock()
+    settings = with_generated_secrets(settings)
     db = create_database(
         settings.database_url, echo=settings.db.echo, pool_size=settings.db.pool_size
     )

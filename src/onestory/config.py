@@ -18,6 +18,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from onestory.channels.settings import ChannelSettings
 from onestory.conversations.settings import ConversationSettings
 from onestory.enrich.settings import AISettings
+from onestory.kit.secrets import persisted_secret
 from onestory.proactive.settings import ProactiveSettings
 from onestory.web.settings import WebSettings
 
@@ -129,6 +130,20 @@ class Settings(BaseSettings):
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+
+def with_generated_secrets(settings: Settings) -> Settings:
+    """``settings`` with the widget and webhook secrets filled in: an explicit setting wins,
+    else the one generated once in ``data_dir`` (``widget_secret``, ``webhook_secret``)."""
+    channels = settings.channels
+    update: dict[str, str] = {}
+    if not channels.widget_secret:
+        update["widget_secret"] = persisted_secret(settings.data_dir, "widget_secret")
+    if not channels.webhook_secret:
+        update["webhook_secret"] = persisted_secret(settings.data_dir, "webhook_secret")
+    if not update:
+        return settings
+    return settings.model_copy(update={"channels": channels.model_copy(update=update)})
 
 
 @lru_cache(maxsize=1)

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from starlette.requests import HTTPConnection
 
 from onestory.app_state import Runtime
-from onestory.auth.service import Principal, authenticate
+from onestory.auth.service import Principal, authenticate, revocations
 from onestory.kit.errors import Forbidden, Unauthorized
 from onestory.kit.ratelimit import LimitsRateLimiter, NoRateLimits, RateLimiter
 
@@ -43,18 +43,29 @@ def bearer_token(request: HTTPConnection) -> str | None:
 
 
 def principal_for(runtime: Runtime, token: str | None) -> Principal:
+    """The key's principal; a revoked key is refused on its very next request, in every process.
+
+    Valid keys are cached (never unknown or revoked ones), keyed by token, together with the
+    store's revocation count at the time. Each request reads that count (one aggregate over
+    the small key table, no ORM): when any process — the CLI included — revokes a key, the
+    count grows and this process drops its cache before answering.
+    """
     if not token:
         raise Unauthorized("send an API key as 'Authorization: Bearer os_...'")
-    # A short-lived cache keeps key checks off the hot ingest path; a revoked key stops
-    # working within CACHE_SECONDS everywhere.
     cache: dict[str, tuple[Principal, float]] = runtime.services.setdefault("principal_cache", {})
     now = time.monotonic()
+    with runtime.db.engine.connect() as conn:
+        seen = revocations(conn)
+    if runtime.services.get("principal_cache_revocations") != seen:
+        cache.clear()
+        runtime.services["principal_cache_revocations"] = seen
     hit = cache.get(token)
     if hit is not None and hit[1] > now:
         return hit[0]
     with runtime.db.transaction() as session:
         principal = authenticate(session, token)
     if principal is None:
+        cache.pop(token, None)
         raise Unauthorized("the API key is unknown or revoked")
     if len(cache) > 10_000:
         cache.clear()

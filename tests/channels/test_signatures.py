@@ -2,18 +2,27 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import os
+from datetime import timedelta
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
 import pytest
 from starlette.websockets import WebSocketDisconnect
+from typer.testing import CliRunner
 
-from onestory.channels.inbound import sign_body
 from onestory.channels.twilio import signature, signature_ok
 from onestory.channels.widget import user_hash
+from onestory.cli.main import app as cli
+from onestory.config import Settings, get_settings, with_generated_secrets
+from onestory.kit import signing
 from onestory.kit.jsonutil import dumpb
 from tests.channels.conftest import BASE, TWILIO_TOKEN, WEBHOOK_SECRET, WIDGET_SECRET, Channels
 from tests.channels.test_scenario import twilio_post
+from tests.conftest import open_api
 
 # Twilio's documented example: auth token 12345, this URL and these POST parameters.
 TWILIO_URL = "https://mycompany.com/myapp.php?foo=1&bar=2"
@@ -136,15 +145,21 @@ def test_widget_rejects_bad_hmac_and_bad_tokens(chan: Channels) -> None:
     assert [m["text"] for m in hist["items"]] == ["hello there"]
 
 
-def post_signed(chan: Channels, path: str, body: dict[str, Any], secret: str) -> Any:
+def post_signed(
+    chan: Channels,
+    path: str,
+    body: dict[str, Any],
+    secret: str,
+    *,
+    signed_for: str | None = None,
+    age_seconds: int = 0,
+) -> Any:
+    """POST ``body`` to ``path`` signed as documented (for ``signed_for``, ``age_seconds`` ago)."""
     raw = dumpb(body)
+    now = chan.api.runtime.clock.now() - timedelta(seconds=age_seconds)
+    headers = signing.sign_headers(secret, "POST", signed_for or path, raw, now)
     return chan.api.client.post(
-        path,
-        content=raw,
-        headers={
-            "Content-Type": "application/json",
-            "X-OneStory-Signature": sign_body(secret, raw),
-        },
+        path, content=raw, headers={"Content-Type": "application/json", **headers}
     )
 
 
@@ -155,7 +170,7 @@ def test_webhook_secret_and_api_key_guard_voice_social_app(chan: Channels) -> No
         "text": "Your app is down again",
         "occurred_at": "2026-11-25T10:00:00Z",
     }
-    assert post_signed(chan, "/v1/channels/social/x", post, "wrong").status_code == 403
+    assert post_signed(chan, "/v1/channels/social/x", post, "wrong").status_code == 401
     assert chan.api.client.post("/v1/channels/social/x", json=post).status_code == 401
     r = post_signed(chan, "/v1/channels/social/x", post, WEBHOOK_SECRET)
     assert r.status_code == 201, r.text
@@ -194,3 +209,128 @@ def test_webhook_secret_and_api_key_guard_voice_social_app(chan: Channels) -> No
     )
     assert bad.status_code == 422
     assert "segments" in bad.text
+
+
+SOCIAL_POST = {
+    "id": "tw-77",
+    "handle": "ada_l",
+    "text": "Still no refund",
+    "occurred_at": "2026-11-25T10:00:00Z",
+}
+
+
+def test_a_webhook_signed_for_one_route_is_refused_at_another(chan: Channels) -> None:
+    # Signed for Twitter, sent to Facebook: the method and path are under the MAC.
+    r = post_signed(
+        chan,
+        "/v1/channels/social/facebook",
+        SOCIAL_POST,
+        WEBHOOK_SECRET,
+        signed_for="/v1/channels/social/twitter",
+    )
+    assert r.status_code == 401, r.text
+    assert r.headers["content-type"].startswith("application/problem+json")
+    assert "does not match" in r.json()["detail"]
+    assert r.json()["errors"][0]["field"] == "X-OneStory-Signature"
+    # The old body-only signature (no timestamp, no route) is no longer enough anywhere.
+    raw = dumpb(SOCIAL_POST)
+    body_only = "sha256=" + hmac.new(WEBHOOK_SECRET.encode(), raw, hashlib.sha256).hexdigest()
+    r = chan.api.client.post(
+        "/v1/channels/social/facebook",
+        content=raw,
+        headers={"Content-Type": "application/json", "X-OneStory-Signature": body_only},
+    )
+    assert r.status_code == 401, r.text
+    assert "X-OneStory-Timestamp" in r.json()["detail"]
+    chan.settle()
+    assert chan.api.get("/v1/conversations", params={"channel": "social"}).json()["total"] == 0
+    # Signed for the route it is sent to: accepted.
+    r = post_signed(chan, "/v1/channels/social/twitter", SOCIAL_POST, WEBHOOK_SECRET)
+    assert r.status_code == 201, r.text
+
+
+def test_a_stale_or_future_signature_is_refused_and_a_fresh_replay_is_a_duplicate(
+    chan: Channels,
+) -> None:
+    path = "/v1/channels/social/twitter"
+    stale = post_signed(chan, path, SOCIAL_POST, WEBHOOK_SECRET, age_seconds=301)
+    assert stale.status_code == 401, stale.text
+    assert "stale" in stale.json()["detail"] and "300 s" in stale.json()["detail"]
+    assert stale.json()["errors"][0]["field"] == "X-OneStory-Timestamp"
+    future = post_signed(chan, path, SOCIAL_POST, WEBHOOK_SECRET, age_seconds=-301)
+    assert future.status_code == 401 and "future" in future.json()["detail"]
+    raw = dumpb(SOCIAL_POST)
+    headers = signing.sign_headers(WEBHOOK_SECRET, "POST", path, raw, chan.api.runtime.clock.now())
+    no_ts = {"X-OneStory-Signature": headers["X-OneStory-Signature"]}
+    r = chan.api.client.post(path, content=raw, headers=no_ts)
+    assert r.status_code == 401 and "X-OneStory-Timestamp" in r.json()["detail"]
+    # Inside the window the very same signed request is accepted once, then a duplicate.
+    first = chan.api.client.post(path, content=raw, headers=headers)
+    assert first.status_code == 201, first.text
+    again = chan.api.client.post(path, content=raw, headers=headers)
+    assert again.status_code == 200 and again.json()["duplicate"] is True
+    late = post_signed(chan, path, SOCIAL_POST, WEBHOOK_SECRET, age_seconds=299)
+    assert late.status_code == 200 and late.json()["duplicate"] is True
+    chan.settle()
+    convs = chan.api.get("/v1/conversations", params={"channel": "social"}).json()
+    assert convs["total"] == 1 and convs["items"][0]["message_count"] == 1
+
+
+def test_a_twilio_signature_covers_the_path(chan: Channels) -> None:
+    params = sms_params("SM" + "7" * 32, "Where is my parcel?")
+    other = signature(TWILIO_TOKEN, f"{BASE}/v1/channels/twilio/status", params)
+    r = chan.api.client.post(
+        "/v1/channels/twilio/messages",
+        content=urlencode(params),
+        headers={"Content-Type": "application/x-www-form-urlencoded", "X-Twilio-Signature": other},
+    )
+    assert r.status_code == 403, r.text
+    assert twilio_post(chan, "/v1/channels/twilio/messages", params).status_code == 200
+
+
+def test_signing_known_vector() -> None:
+    # printf '1764064800.POST /v1/channels/social/x.{}' | openssl dgst -sha256 -hmac k
+    assert signing.signature("k", 1764064800, "post", "/v1/channels/social/x", b"{}") == (
+        "v1=d8d07f32e5ef646f8db70d0009f36093e02e0a7d97c107495f741f6598c7f2e7"
+    )
+
+
+def test_secrets_are_generated_once_in_data_dir_and_the_cli_signs_with_them(
+    tmp_path: Path, sqlite_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for k in list(os.environ):
+        if k.startswith("ONESTORY_"):
+            monkeypatch.delenv(k)
+    monkeypatch.setenv("ONESTORY_DATA_DIR", str(tmp_path / "var"))
+    monkeypatch.setenv("ONESTORY_DATABASE_URL", sqlite_url)
+    monkeypatch.setenv("ONESTORY_AI__ENABLED", "false")
+    get_settings.cache_clear()
+    try:
+        for api in open_api(Settings()):
+            channels = api.runtime.settings.channels
+            secret = (tmp_path / "var" / "webhook_secret").read_text().strip()
+            widget = (tmp_path / "var" / "widget_secret").read_text().strip()
+            assert len(secret) >= 32 and channels.webhook_secret == secret
+            assert len(widget) >= 32 and channels.widget_secret == widget
+            # What the CLI prints is what the running server accepts.
+            body = tmp_path / "post.json"
+            body.write_bytes(dumpb(SOCIAL_POST))
+            out = CliRunner().invoke(
+                cli, ["channels", "sign-webhook", "/v1/channels/social/x", "--body", str(body)]
+            )
+            assert out.exit_code == 0, out.output
+            headers = dict(line.split(": ", 1) for line in out.output.strip().splitlines())
+            assert headers["X-OneStory-Signature"].startswith("v1=")
+            r = api.client.post("/v1/channels/social/x", content=body.read_bytes(), headers=headers)
+            assert r.status_code == 201, r.text
+            out = CliRunner().invoke(cli, ["channels", "sign-user", "user-42"])
+            assert out.output.strip() == user_hash(widget, "user-42")
+        # A restart keeps them: signed integrations and host sites keep working.
+        for api in open_api(Settings()):
+            assert api.runtime.settings.channels.webhook_secret == secret
+            assert api.runtime.settings.channels.widget_secret == widget
+        # An explicit setting still wins.
+        monkeypatch.setenv("ONESTORY_CHANNELS__WEBHOOK_SECRET", "explicit")
+        assert with_generated_secrets(Settings()).channels.webhook_secret == "explicit"
+    finally:
+        get_settings.cache_clear()

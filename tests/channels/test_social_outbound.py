@@ -6,13 +6,15 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
 
-from onestory.channels.inbound import body_signature_ok
 from onestory.channels.social import SocialSender
+from onestory.kit import signing
+from onestory.kit.errors import Unauthorized
 from tests.channels.conftest import WEBHOOK_SECRET, Channels
 from tests.channels.test_signatures import post_signed
 
@@ -28,9 +30,18 @@ class Integration:
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
                 raw = self.rfile.read(int(self.headers["Content-Length"]))
-                signed = body_signature_ok(
-                    WEBHOOK_SECRET, raw, self.headers["X-OneStory-Signature"]
-                )
+                try:
+                    signing.verify(
+                        WEBHOOK_SECRET,
+                        self.headers,
+                        method="POST",
+                        path=self.path,
+                        body=raw,
+                        now=datetime.now(UTC),
+                    )
+                    signed = True
+                except Unauthorized:
+                    signed = False
                 outer.received.append((self.path, json.loads(raw), signed))
                 answer = json.dumps({"id": f"reply-{len(outer.received)}"}).encode()
                 self.send_response(outer.status)

@@ -189,6 +189,32 @@ def test_customer_search_by_any_identifier_or_name(api: Api) -> None:
     assert api.get("/v1/customers", params={"q": ""}).status_code == 422
 
 
+def test_customer_search_takes_like_wildcards_literally(api: Api) -> None:
+    def make(email: str, name: str) -> str:
+        r = api.post("/v1/events", json=event(email=email, name=name))
+        assert r.status_code == 201, r.text
+        cid: str = r.json()["customer_id"]
+        return cid
+
+    under = make("a_b@example.com", "Alpha Underscore")
+    other = make("axb@example.com", "Beta Other")
+    percent = make("zed@example.com", "Zed 100% Percent")
+    make("back@example.com", "Back Slash")
+
+    def found(q: str) -> set[str]:
+        r = api.get("/v1/customers", params={"q": q})
+        assert r.status_code == 200, r.text
+        return {c["id"] for c in r.json()["items"]}
+
+    # "%" is a percent sign, not "everyone"; "_" is an underscore, not "any character".
+    assert found("%") == {percent}
+    assert found("a_b") == {under}
+    assert found("axb") == {other}
+    assert found("_") == {under}
+    assert found("\\") == set()
+    assert found("100%") == {percent}
+
+
 def test_full_text_search_over_event_text(api: Api) -> None:
     cid, _ = seed(api, 10)
     other = api.post(

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, WithJsonSchema
-from sqlalchemy import select
+from sqlalchemy import Connection, func, select
 from sqlalchemy.orm import Session
 
 from onestory.kit.clock import Clock
@@ -145,6 +145,12 @@ def authenticate(session: Session, secret: str) -> Principal | None:
     if key is None or key.revoked_at is not None:
         return None
     return Principal(id=key.id, name=key.name, scopes=frozenset(key.scopes))
+
+
+def revocations(conn: Connection) -> int:
+    """How many keys were ever revoked: it only grows (a key is never un-revoked), so a change
+    tells every process holding cached principals that one of them may be dead."""
+    return int(conn.scalar(select(func.count(ApiKey.revoked_at))) or 0)
 
 
 def list_keys(session: Session) -> list[ApiKey]:

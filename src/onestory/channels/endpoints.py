@@ -1,14 +1,16 @@
 """HTTP API of the channels domain (mounted under /v1): provider webhooks and the widget.
 
-Twilio webhooks are authenticated by ``X-Twilio-Signature``; the voice, social, app and raw
-email webhooks by ``X-OneStory-Signature`` (when ``webhook_secret`` is set) or an API key
-with ``events:write``. A replayed webhook answers 200 with ``"duplicate": true``.
+Twilio webhooks are authenticated by ``X-Twilio-Signature`` (which covers the full URL); the
+voice, social, app and raw email webhooks by ``X-OneStory-Timestamp`` + ``X-OneStory-Signature``
+(kit/signing.py: method, path, timestamp and body under ``webhook_secret``) or an API key with
+``events:write``. A replayed webhook answers 200 with ``"duplicate": true``.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 from xml.sax.saxutils import escape
 
 from fastapi import APIRouter, Path, Request
@@ -20,13 +22,14 @@ from sqlalchemy import select
 from onestory.app_state import Runtime
 from onestory.channels import twilio
 from onestory.channels.email import MailRejected, receive_mail
-from onestory.channels.inbound import body_signature_ok, raise_for, receive
+from onestory.channels.inbound import raise_for, receive
 from onestory.channels.widget_admin import router as widget_admin_router
 from onestory.channels.widget_endpoints import router as widget_router
 from onestory.conversations.models import OutboxItem
 from onestory.deps import RuntimeDep, bearer_token, principal_for
 from onestory.events.schemas import Identifiers
 from onestory.events.service import ItemOutcome
+from onestory.kit import signing
 from onestory.kit.errors import (
     BadRequest,
     Forbidden,
@@ -63,12 +66,28 @@ def _public_url(runtime: Runtime, request: Request) -> str:
     return f"{base}{request.url.path}{query}"
 
 
+def _signed_target(runtime: Runtime, request: Request) -> str:
+    """The path (and query) the sender addressed: behind a proxy that strips a prefix, the
+    prefix of ``public_base_url`` is put back, as it is for Twilio's full-URL signatures."""
+    prefix = urlsplit(runtime.settings.channels.public_base_url).path.rstrip("/")
+    query = f"?{request.url.query}" if request.url.query else ""
+    return f"{prefix}{request.url.path}{query}"
+
+
 def _authorize(runtime: Runtime, request: Request, body: bytes) -> None:
-    secret = runtime.settings.channels.webhook_secret
-    header = request.headers.get("x-onestory-signature")
-    if secret and header is not None:
-        if not body_signature_ok(secret, body, header):
-            raise Forbidden("the X-OneStory-Signature does not match the body")
+    channels = runtime.settings.channels
+    headers = request.headers
+    signed = signing.SIGNATURE_HEADER in headers or signing.TIMESTAMP_HEADER in headers
+    if channels.webhook_secret and signed:
+        signing.verify(
+            channels.webhook_secret,
+            headers,
+            method=request.method,
+            path=_signed_target(runtime, request),
+            body=body,
+            now=runtime.clock.now(),
+            tolerance_seconds=channels.signature_tolerance_seconds,
+        )
         return
     principal = principal_for(runtime, bearer_token(request))
     if not principal.allows("events:write"):

@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import hashlib
-import hmac
 import logging
 from typing import TYPE_CHECKING, Any
 
@@ -257,12 +255,3 @@ def raise_for(outcome: ItemOutcome) -> None:
     else:
         err = InvalidInput("the message could not be recorded", errors=outcome.errors)
     raise err
-
-
-def sign_body(secret: str, body: bytes) -> str:
-    """``X-OneStory-Signature`` value for a webhook body: ``sha256=<hex HMAC>``."""
-    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
-
-
-def body_signature_ok(secret: str, body: bytes, header: str | None) -> bool:
-    return bool(header) and hmac.compare_digest(sign_body(secret, body), header or "")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 
 class EmailSettings(BaseModel):
@@ -49,7 +49,8 @@ class ChannelSettings(BaseModel):
     # The public URL the app is reached at by providers (signatures cover the full URL);
     # empty means the URL of the incoming request.
     public_base_url: str = ""
-    # Hex HMAC-SHA256 key a host site uses to sign its user ids for the chat widget.
+    # HMAC-SHA256 key a host site uses to sign its user ids for the chat widget; empty means
+    # one generated once in data_dir/widget_secret (see channels/secrets.py).
     widget_secret: str = ""
     widget_token_hours: int = 12
     # Web origins (``https://www.brand.example``) whose pages may embed the widget; more can be
@@ -58,9 +59,13 @@ class ChannelSettings(BaseModel):
     # One-time codes that prove a visitor's email: minutes valid, wrong tries allowed per code.
     widget_code_minutes: int = 10
     widget_code_attempts: int = 5
-    # Shared secret for the voice, social and app webhooks (X-OneStory-Signature:
-    # sha256=<hex HMAC of the body>); an API key with events:write also works.
+    # Shared secret for the voice, social, app and raw-email webhooks and the replies OneStory
+    # sends (kit/signing.py: X-OneStory-Timestamp + X-OneStory-Signature: v1=<hex HMAC of
+    # "<timestamp>.<METHOD> <path>.<body>">); an API key with events:write also works. Empty
+    # means one generated once in data_dir/webhook_secret.
     webhook_secret: str = ""
+    # A signed webhook whose timestamp is further than this from the server's clock is refused.
+    signature_tolerance_seconds: int = Field(default=300, ge=1, le=86_400)
     # Where replies on the social channel are POSTed (signed like the webhooks); "{network}"
     # is replaced by the post's network, e.g. https://social-bridge.example/{network}/reply.
     social_outbound_url: str = ""

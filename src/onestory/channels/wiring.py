@@ -29,7 +29,7 @@ def setup(runtime: Runtime) -> None:
     )
     outbox.senders["sms"] = sms
     outbox.senders["whatsapp"] = sms
-    outbox.senders["social"] = SocialSender(settings)
+    outbox.senders["social"] = SocialSender(settings, clock=runtime.clock)
     runtime.services["outbox"] = outbox
     runtime.services["outbound"] = OutboundApi(runtime)
     runtime.pipeline.add_handler("act", outbox.queue_from_stage)

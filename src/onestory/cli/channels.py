@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -12,11 +14,15 @@ from sqlalchemy import func, select
 from onestory.channels.twilio import signature
 from onestory.channels.widget import email_hash, user_hash
 from onestory.cli.common import open_store
-from onestory.config import get_settings
+from onestory.config import get_settings, with_generated_secrets
 from onestory.conversations.models import OutboxItem
+from onestory.kit import signing
+from onestory.kit.clock import SystemClock
 
 app = typer.Typer(
-    help="Channels: widget snippet and user signing, Twilio signature check, outbox status.",
+    help=(
+        "Channels: widget snippet and user signing, webhook and Twilio signatures, outbox status."
+    ),
     no_args_is_help=True,
 )
 console = Console()
@@ -27,12 +33,10 @@ def widget_snippet(
     user_id: Annotated[str | None, typer.Option(help="Sign this user id (host-site login)")] = None,
 ) -> None:
     """Print the <script> tag that embeds the chat widget on a web page."""
-    settings = get_settings()
+    settings = with_generated_secrets(get_settings())
     base = (settings.channels.public_base_url or settings.base_url).rstrip("/")
     attrs = ""
     if user_id:
-        if not settings.channels.widget_secret:
-            raise typer.BadParameter("set ONESTORY_CHANNELS__WIDGET_SECRET to sign user ids")
         digest = user_hash(settings.channels.widget_secret, user_id)
         attrs = f' data-user-id="{user_id}" data-user-hash="{digest}"'
     typer.echo(f'<script src="{base}/v1/widget/widget.js" defer{attrs}></script>')
@@ -47,10 +51,24 @@ def sign_user(
 ) -> None:
     """Print HMAC-SHA256(widget_secret, user_id) in hex, as a host site must compute it
     (with --email: HMAC-SHA256(widget_secret, "email:" + email), the widget's email_hash)."""
-    secret = get_settings().channels.widget_secret
-    if not secret:
-        raise typer.BadParameter("set ONESTORY_CHANNELS__WIDGET_SECRET first")
+    secret = with_generated_secrets(get_settings()).channels.widget_secret
     typer.echo(email_hash(secret, user_id) if email else user_hash(secret, user_id))
+
+
+@app.command("sign-webhook")
+def sign_webhook(
+    url: Annotated[str, typer.Argument(help="The URL (or path) the request is sent to")],
+    body: Annotated[
+        Path, typer.Option("--body", "-b", help="File with the exact body bytes; - for stdin")
+    ] = Path("-"),
+    method: Annotated[str, typer.Option(help="HTTP method")] = "POST",
+) -> None:
+    """Print the X-OneStory-Timestamp and X-OneStory-Signature headers for a webhook request
+    signed now with the webhook secret (valid for the signature window, 300 s by default)."""
+    raw = sys.stdin.buffer.read() if str(body) == "-" else body.read_bytes()
+    secret = with_generated_secrets(get_settings()).channels.webhook_secret
+    for name, value in signing.sign_headers(secret, method, url, raw, SystemClock().now()).items():
+        typer.echo(f"{name}: {value}")
 
 
 @app.command("twilio-signature")

@@ -54,7 +54,7 @@ def list_() -> None:
 
 @app.command("revoke")
 def revoke(key_id: str) -> None:
-    """Revoke a key (in-flight caches expire within 30 s)."""
+    """Revoke a key: its next request is refused (401) by every running process."""
     db = open_store()
     with db.transaction() as session:
         service.revoke_key(session, key_id, clock=SystemClock())

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from onestory.db.base import Base, sqlite_timestamp, table_of
 from onestory.db.bulk import chunks, insert_many, marks
+from onestory.db.like import icontains
 from onestory.models import Customer, CustomerMerge, Event, Identity, Insight
 
 
@@ -224,18 +225,16 @@ def merges_of(session: Session, customer_ids: Sequence[str]) -> list[CustomerMer
 
 def search_customers(session: Session, *, keys: list[str], text: str, limit: int) -> list[Customer]:
     """Customers matching an identity key exactly, or whose name or identifier contains ``text``."""
-    like = f"%{text.lower()}%"
+    in_value = icontains(Identity.value, text)
     ident_match = select(Identity.customer_id).where(
-        or_(Identity.key.in_(keys), func.lower(Identity.value).like(like))
-        if keys
-        else func.lower(Identity.value).like(like)
+        or_(Identity.key.in_(keys), in_value) if keys else in_value
     )
     stmt = (
         select(Customer)
         .where(
             and_(
                 Customer.merged_into.is_(None),
-                or_(func.lower(Customer.display_name).like(like), Customer.id.in_(ident_match)),
+                or_(icontains(Customer.display_name, text), Customer.id.in_(ident_match)),
             )
         )
         .order_by(Customer.last_seen.desc())

@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import secrets
 from datetime import timedelta
-from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
@@ -21,6 +19,7 @@ from starlette.responses import Response
 from onestory.auth.service import Principal
 from onestory.config import Settings
 from onestory.kit.errors import Forbidden
+from onestory.kit.secrets import persisted_secret
 from onestory.users import service
 from onestory.users.service import SignedIn
 
@@ -38,16 +37,7 @@ def load_secret(settings: Settings) -> bytes:
     """The app secret: ``ONESTORY_SECRET_KEY``, else one generated once in ``data_dir``."""
     if settings.secret_key:
         return settings.secret_key.encode()
-    path = Path(settings.data_dir) / "secret_key"
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            with path.open("x") as fh:
-                fh.write(secrets.token_urlsafe(48))
-            path.chmod(0o600)
-        except FileExistsError:
-            pass  # another process created it first; use theirs
-    return path.read_text().strip().encode()
+    return persisted_secret(settings.data_dir, "secret_key", nbytes=48).encode()
 
 
 class Sessions:

@@ -40,7 +40,18 @@
     "#os-v{display:none;padding:8px 10px;background:#fff8e0;border-bottom:1px solid #eadca8;font-size:13px}#os-v.on{display:block}" +
     "#os-v input{width:90px;margin:4px 6px 0 0;padding:4px;letter-spacing:2px}#os-v button{border:1px solid #1f5eff;border-radius:6px;background:#fff;color:#1f5eff;padding:3px 8px;cursor:pointer;margin-top:4px}" +
     "#os-v .os-err{color:#a00;display:block}";
-  document.head.appendChild(el("style", {}, css));
+  // A constructed stylesheet is CSSOM, which a page's Content-Security-Policy (OneStory's own
+  // and most brands') allows without 'unsafe-inline'; older browsers get a <style> element
+  // carrying this script's nonce, if it has one.
+  if (window.CSSStyleSheet && "adoptedStyleSheets" in document && CSSStyleSheet.prototype.replaceSync) {
+    var sheet = new CSSStyleSheet();
+    sheet.replaceSync(css);
+    document.adoptedStyleSheets = document.adoptedStyleSheets.concat([sheet]);
+  } else {
+    var style = el("style", {}, css);
+    if (script.nonce) style.nonce = script.nonce;
+    document.head.appendChild(style);
+  }
   var root = el("div", { id: "os-w" });
   var panel = el("div", { id: "os-p", role: "dialog", "aria-label": cfg.onestoryTitle || "Chat" });
   var head = el("div", { id: "os-h" }, cfg.onestoryTitle || "Chat with us");
