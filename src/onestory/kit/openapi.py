@@ -3,7 +3,8 @@ problem+json errors (RFC 9457) each operation can return, not just FastAPI's 200
 
 Derived from each operation, so a new endpoint is documented without a per-endpoint list:
 one that declares a security scheme (every `onestory.deps.require`, via `API_KEY_SCHEMES`)
-can answer 401/403; one with parameters or a body can answer 404 (an unknown id) and 422;
+or checks a widget token or webhook signature (all of /v1) can answer 401/403; one with
+parameters or a body can answer 404 (an unknown id), 409 and 422;
 one that writes can answer 400 (malformed body), 409 and 413; any can answer 429 and 503.
 """
 
@@ -74,13 +75,14 @@ def _problem(status: int) -> dict[str, Any]:
     return response
 
 
-def _document(operation: dict[str, Any], method: str) -> None:
+def _document(path: str, method: str, operation: dict[str, Any]) -> None:
     responses: dict[str, Any] = operation.setdefault("responses", {})
     statuses = {429, 503}
-    if operation.get("security"):
+    # An API key, a widget token or a webhook signature: every /v1 route checks one.
+    if operation.get("security") or path.startswith("/v1/"):
         statuses |= {401, 403}
     if operation.get("parameters") or operation.get("requestBody") or method in WRITE_METHODS:
-        statuses |= {404, 422}
+        statuses |= {404, 409, 422}
     if method in WRITE_METHODS:
         statuses |= {400, 409, 413}
     for status in sorted(statuses):
@@ -109,9 +111,9 @@ def install_openapi(app: FastAPI) -> None:
         for unused in ("HTTPValidationError", "ValidationError"):
             components["schemas"].pop(unused, None)
         paths: dict[str, dict[str, Any]] = schema.get("paths", {})
-        for operations in paths.values():
+        for path, operations in paths.items():
             for method, operation in operations.items():
-                _document(operation, method)
+                _document(path, method, operation)
         app.openapi_schema = schema
         return schema
 
