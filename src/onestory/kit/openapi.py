@@ -120,7 +120,6 @@ def install_openapi(app: FastAPI) -> None:
     setattr(app, "openapi", openapi)  # noqa: B010 - FastAPI's documented override
 
 
-
 # The ways a caller proves who it is (see onestory.deps). Never raising (auto_error=False):
 # they only put the schemes into the OpenAPI document; the real check is `require`'s.
 API_KEY_SCHEMES = (
