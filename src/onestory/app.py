@@ -8,7 +8,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import text
 
@@ -20,6 +20,8 @@ from onestory.config import Settings, get_settings
 from onestory.db.migrate import upgrade
 from onestory.kit.clock import Clock
 from onestory.kit.http import ORJSONResponse, install_error_handlers
+from onestory.kit.inputs import reject_unstorable
+from onestory.kit.openapi import install_openapi
 from onestory.kit.security_headers import SecurityHeaders
 from onestory.web.routes import router as web_router
 
@@ -65,11 +67,14 @@ def create_app(
         description="Every customer has one story. Open-source, self-hostable CX platform.",
         lifespan=lifespan,
         default_response_class=ORJSONResponse,
+        # Every route, one check: no parameter or body text a store cannot hold.
+        dependencies=[Depends(reject_unstorable)],
     )
     install_error_handlers(app)
     # CORS for the chat widget's routes only, from the origins a brand allowed.
     app.add_middleware(WidgetCors)
     app.add_middleware(SecurityHeaders, csp_exempt=(app.docs_url or "", app.redoc_url or ""))
+    install_openapi(app)
     app.include_router(api_router)
     app.include_router(web_router)
 

@@ -13,6 +13,7 @@ from starlette.requests import HTTPConnection
 from onestory.app_state import Runtime
 from onestory.auth.service import Principal, authenticate, revocations
 from onestory.kit.errors import Forbidden, Unauthorized
+from onestory.kit.openapi import API_KEY_SCHEMES
 from onestory.kit.ratelimit import LimitsRateLimiter, NoRateLimits, RateLimiter
 
 CACHE_SECONDS = 30.0
@@ -83,10 +84,18 @@ def session_principal(runtime: Runtime, conn: HTTPConnection) -> Principal | Non
     return principal
 
 
+def _documented_credentials(
+    _bearer: object = Depends(API_KEY_SCHEMES[0]),
+    _header: object = Depends(API_KEY_SCHEMES[1]),
+    _cookie: object = Depends(API_KEY_SCHEMES[2]),
+) -> None:
+    """Puts the accepted credentials into the OpenAPI document (checked by `require`)."""
+
+
 def require(scope: str) -> Callable[[Request], Principal]:
     """Dependency factory: the caller must hold ``scope`` (or ``admin``)."""
 
-    def check(request: Request) -> Principal:
+    def check(request: Request, _: None = Depends(_documented_credentials)) -> Principal:
         runtime = get_runtime(request)
         principal = (
             getattr(request.state, "principal", None)

@@ -21,6 +21,7 @@ from onestory.conversations.views import (
 )
 from onestory.deps import RuntimeDep, SessionDep, require
 from onestory.kit.http import ORJSONResponse
+from onestory.kit.inputs import MAX_SECONDS, Offset
 from onestory.users import queues
 
 router = APIRouter(tags=["conversations"])
@@ -91,11 +92,12 @@ def list_conversations(
     channel: str | None = None,
     customer_id: str | None = None,
     waiting_longer_than: Annotated[
-        int | None, Query(ge=0, description="seconds the customer has waited on us")
+        int | None,
+        Query(ge=0, le=MAX_SECONDS, description="seconds the customer has waited on us"),
     ] = None,
     sort: Literal["recent", "waiting"] = "recent",
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> Response:
     now = runtime.clock.now()
     # A user's queues; an API key is no member of any, so it sees none of them.

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 import orjson
@@ -15,6 +14,7 @@ from onestory.customers import service
 from onestory.customers.schemas import CustomerList, Profile, StoryPage
 from onestory.deps import RuntimeDep, SessionDep, require
 from onestory.events.service import Recorded
+from onestory.kit.inputs import Since, Until
 
 router = APIRouter(tags=["customers"])
 
@@ -56,8 +56,8 @@ def get_story(
         list[str] | None, Query(description="Event types; 'payment.*' for a family")
     ] = None,
     channel: Annotated[list[str] | None, Query()] = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
+    since: Since = None,
+    until: Until = None,
 ) -> Response:
     # The read transaction is opened here rather than by SessionDep: a sync generator
     # dependency costs two extra thread-pool hand-offs per request on the hottest read.

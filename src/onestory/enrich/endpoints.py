@@ -29,6 +29,7 @@ from onestory.enrich.stage import role_of
 from onestory.events.service import EventDraft, Recorded, record
 from onestory.kit.errors import Conflict, InvalidInput, NotFound, Unavailable, field_error
 from onestory.kit.http import ORJSONResponse
+from onestory.kit.inputs import Since
 from onestory.models import Event, Insight
 from onestory.pipeline.stages import StoredEvent
 
@@ -230,7 +231,7 @@ def customer_sentiment(
     customer_id: str,
     session: SessionDep,
     _: Reader,
-    since: datetime | None = None,
+    since: Since = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> dict[str, Any]:
     rows, insights = _messages(session, customer_id, since, limit)
@@ -255,7 +256,7 @@ def conversation_summary(
     session: SessionDep,
     runtime: RuntimeDep,
     _: Reader,
-    since: datetime | None = None,
+    since: Since = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     narrative: bool = False,
 ) -> dict[str, Any]:

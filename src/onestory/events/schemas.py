@@ -8,6 +8,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from onestory.kit.inputs import AwareUtcDateTime
+
 EVENT_TYPE_PATTERN = r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$"
 
 
@@ -71,7 +73,7 @@ class EventIn(BaseModel):
     )
     source: str = Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_.:\-/]+$")
     channel: Channel | None = None
-    occurred_at: datetime
+    occurred_at: AwareUtcDateTime
     customer: Identifiers
     payload: dict[str, Any] = Field(default_factory=dict)
     idempotency_key: str | None = Field(default=None, min_length=1, max_length=200)
@@ -82,13 +84,6 @@ class EventIn(BaseModel):
         # Numbers would be read as Unix seconds; an envelope must say what it means.
         if not isinstance(value, str | datetime):
             raise ValueError("must be an ISO-8601 date-time string, e.g. 2026-01-31T12:00:00Z")
-        return value
-
-    @field_validator("occurred_at")
-    @classmethod
-    def _aware(cls, value: datetime) -> datetime:
-        if value.tzinfo is None or value.utcoffset() is None:
-            raise ValueError("must include a time zone offset, e.g. 2026-01-31T12:00:00Z")
         return value
 
 

@@ -25,6 +25,7 @@ from onestory.kit import privacy
 from onestory.kit.clock import Clock
 from onestory.kit.errors import field_error
 from onestory.kit.ids import new_id
+from onestory.kit.inputs import unstorable
 from onestory.kit.jsonutil import dumpb
 
 # Rewrites a payload before it is stored (e.g. personal-data redaction); must not raise.
@@ -110,6 +111,9 @@ def validate_item(
         return ItemOutcome(
             index, 422, errors=[field_error("body", "each event must be a JSON object")]
         )
+    found = unstorable(raw)
+    if found is not None:
+        return ItemOutcome(index, 422, errors=[field_error(*found)])
     try:
         event = EventIn.model_validate(raw)
     except ValidationError as exc:

@@ -29,8 +29,12 @@ class ORJSONResponse(JSONResponse):
         return dumpb(content)
 
 
-def problem_response(err: OneStoryError, request: Request) -> Response:
-    headers = {"WWW-Authenticate": "Bearer"} if err.status == 401 else {}
+def problem_response(
+    err: OneStoryError, request: Request, headers: dict[str, str] | None = None
+) -> Response:
+    headers = dict(headers or {})
+    if err.status == 401:
+        headers["WWW-Authenticate"] = "Bearer"
     # Errors that tell the client when to come back (429's Retry-After) carry their headers.
     headers.update(getattr(err, "headers", {}))
     return Response(
@@ -97,7 +101,8 @@ def install_error_handlers(app: FastAPI) -> None:
         err.status = exc.status_code
         err.title = {404: "Not found", 405: "Method not allowed"}.get(exc.status_code, "HTTP error")
         err.type_slug = "http-" + str(exc.status_code)
-        return problem_response(err, request)
+        # Starlette's own headers, e.g. the ``Allow`` of a 405, are part of the answer.
+        return problem_response(err, request, headers=dict(exc.headers or {}))
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> Response:

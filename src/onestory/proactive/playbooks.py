@@ -34,6 +34,7 @@ from sqlalchemy import Text, cast, select
 from sqlalchemy.orm import Session
 
 from onestory.kit.errors import InvalidInput, NotFound, field_error
+from onestory.kit.inputs import unstorable
 from onestory.kit.jsonutil import loads
 from onestory.proactive.models import Playbook
 from onestory.proactive.signals import SEVERITIES, SIGNAL_KINDS
@@ -116,9 +117,31 @@ class PlaybookSpec(_Strict):
         return event_type in self.when.events
 
 
+# Deeper than any playbook needs; PyYAML builds documents recursively, so a few thousand
+# nested brackets would otherwise end in a RecursionError (a 500) instead of a clear 422.
+MAX_YAML_DEPTH = 64
+
+
+def _check_depth(text: str) -> None:
+    """Reject over-deep YAML from the parser's event stream, which is built without
+    recursion, before the (recursive) composer sees it."""
+    depth = 0
+    for ev in yaml.parse(text, Loader=yaml.SafeLoader):
+        if isinstance(ev, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_YAML_DEPTH:
+                raise InvalidInput(
+                    "the playbook is nested too deeply",
+                    errors=[field_error("yaml", f"more than {MAX_YAML_DEPTH} levels of nesting")],
+                )
+        elif isinstance(ev, yaml.CollectionEndEvent):
+            depth -= 1
+
+
 def parse(text: str) -> PlaybookSpec:
     """Parse and validate a playbook's YAML; errors name the field at fault."""
     try:
+        _check_depth(text)
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         raise InvalidInput(
@@ -126,6 +149,11 @@ def parse(text: str) -> PlaybookSpec:
         ) from exc
     if not isinstance(data, dict):
         raise InvalidInput("a playbook is a YAML mapping", errors=[field_error("yaml", "mapping")])
+    found = unstorable(data)
+    if found is not None:
+        raise InvalidInput(
+            "the playbook holds text that cannot be stored", errors=[field_error(*found)]
+        )
     try:
         return PlaybookSpec.model_validate(data)
     except ValidationError as exc:
