@@ -63,7 +63,10 @@ def _live_event(row: dict[str, Any]) -> dict[str, Any]:
 def build_runtime(settings: Settings, *, clock: Clock | None = None) -> Runtime:
     clock = clock or SystemClock()
     db = create_database(
-        settings.database_url, echo=settings.db.echo, pool_size=settings.db.pool_size
+        settings.database_url,
+        echo=settings.db.echo,
+        pool_size=settings.db.pool_size,
+        sqlite_synchronous=settings.db.sqlite_synchronous,
     )
     bus: Bus
     live: LiveHub

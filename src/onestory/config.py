@@ -11,7 +11,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from onestory.channels.settings import ChannelSettings
@@ -24,6 +24,15 @@ from onestory.web.settings import WebSettings
 class DatabaseSettings(BaseModel):
     echo: bool = False
     pool_size: int = 10
+    # SQLite only (``ONESTORY_DB__SQLITE_SYNCHRONOUS``). NORMAL (default) survives a killed
+    # process but an OS crash or power loss can lose the last commits; FULL fsyncs every
+    # commit, so those survive too, at the cost of write throughput.
+    sqlite_synchronous: Literal["NORMAL", "FULL"] = "NORMAL"
+
+    @field_validator("sqlite_synchronous", mode="before")
+    @classmethod
+    def _upper(cls, value: object) -> object:
+        return value.strip().upper() if isinstance(value, str) else value
 
 
 class PipelineSettings(BaseModel):
