@@ -32,7 +32,7 @@ pytestmark = [
 
 # Large batches (>= ingest.prepare_min_bytes, the default 64 KiB) go to the worker process;
 # the small ones between them stay in the API process.
-SIZES = [300, 40] * 7
+SIZES = [300, 40] * 4
 BATCHES = len(SIZES)
 PREPARE_MIN_BYTES = 64 * 1024
 CUSTOMERS = 150
@@ -93,6 +93,8 @@ class Stream:
     def __init__(self, url: str, key: str, todo: list[int], bodies: list[bytes]) -> None:
         self.url, self.key, self.todo, self.bodies = url, key, list(todo), bodies
         self.acked: dict[int, list[str]] = {}
+        # Every acknowledged request in order (a batch re-sent is there again).
+        self.answered: list[int] = []
         self.failed_at: int | None = None
         self.error: str | None = None
         self.acked_any = threading.Event()
@@ -110,8 +112,20 @@ class Stream:
                 if r.status_code != 200:
                     self.error = f"batch {b}: {r.status_code} {r.text[:2000]}"
                     return
-                self.acked[b] = [i["id"] for i in r.json()["items"]]
+                ids = [i["id"] for i in r.json()["items"]]
+                if self.acked.setdefault(b, ids) != ids:
+                    self.error = f"batch {b}: a re-send answered other ids"
+                    return
+                self.answered.append(b)
                 self.acked_any.set()
+
+    def wait_large_answers(self, after: int, count: int, timeout: float = 120) -> None:
+        """Wait until ``count`` large batches sent after the ``after``-th answer are answered."""
+        deadline = time.monotonic() + timeout
+        while sum(1 for b in self.answered[after:] if SIZES[b] == max(SIZES)) < count:
+            assert self.thread.is_alive() or self.error is None, self.error
+            assert time.monotonic() < deadline, "the stream stalled"
+            time.sleep(0.02)
 
     def start(self) -> Stream:
         self.thread.start()
@@ -139,6 +153,9 @@ def test_sigkill_in_worker_server_and_pipeline_keeps_events_and_derived_state_ex
         database_url,
         ONESTORY_INGEST__PREPARE_PROCESSES="1",
         ONESTORY_INGEST__PREPARE_MIN_BYTES=str(PREPARE_MIN_BYTES),
+        # Smaller pipeline transactions than the default 500: more of them for the kill in
+        # the pipeline to land in the middle of.
+        ONESTORY_PIPELINE__BATCH_SIZE="100",
     )
     env.pop("ONESTORY_AI__ENABLED", None)
     done = cli(env, "init")
@@ -153,15 +170,21 @@ def test_sigkill_in_worker_server_and_pipeline_keeps_events_and_derived_state_ex
     server.start()
     try:
         # 1. The worker is killed while it prepares a large batch: the server prepares that
-        # batch in-process, answers it, and starts a new worker for the next one.
-        stream = Stream(server.url, key, list(range(BATCHES)), bodies).start()
+        # batch in-process, answers it, and starts a new worker for the next one. (The
+        # stream goes round again, as a client re-sending would, so the worker has work
+        # until the kills below, however fast the first round went.)
+        stream = Stream(server.url, key, list(range(BATCHES)) * 3, bodies).start()
         assert stream.acked_any.wait(120), "no batch was acknowledged"
         worker = one_worker(server)
         assert wait_busy(worker, 60), "the worker never ran a batch"
+        answered = len(stream.answered)
         os.kill(worker, signal.SIGKILL)
         assert wait_gone(worker, 10)
         # 2. The whole server is killed while the new worker prepares a large batch; the
-        # worker, orphaned, exits on its own.
+        # worker, orphaned, exits on its own. (Two large batches answered after the kill:
+        # the one the dead worker had, prepared in-process, and one the new worker prepared,
+        # so the new worker is past its start-up and busy means busy with a batch.)
+        stream.wait_large_answers(answered, 2)
         replacement = one_worker(server)
         assert replacement != worker
         assert wait_busy(replacement, 60), "the new worker never ran a batch"
@@ -172,7 +195,7 @@ def test_sigkill_in_worker_server_and_pipeline_keeps_events_and_derived_state_ex
         assert stream.failed_at is not None, "the kill should land mid-stream"
         assert wait_gone(replacement, 15), "the orphaned worker outlived its server"
         acked.update(stream.acked)
-        assert 0 < len(acked) < BATCHES
+        assert acked
         assert "preparing in-process" in server.log.read_text()
 
         # 3. Restart, re-send everything unacknowledged (including the batch in flight, which
@@ -294,9 +317,7 @@ def _check_store(
             jobs = c.scalar(select(func.count()).select_from(PipelineJob))
             insight_rows = c.execute(select(Insight.event_id, Insight.kind)).all()
             placed = c.execute(
-                select(
-                    ConversationMessage.event_id, Conversation.customer_id, Event.customer_id
-                )
+                select(ConversationMessage.event_id, Conversation.customer_id, Event.customer_id)
                 .join(Conversation, Conversation.id == ConversationMessage.conversation_id)
                 .join(Event, Event.id == ConversationMessage.event_id)
             ).all()

@@ -4,7 +4,6 @@ gets it by setting one variable."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -33,13 +32,13 @@ def _levels(db: Database) -> tuple[int, int, int]:
 
 
 @pytest.fixture
-def env_setting(monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest) -> Iterator[int]:
+def env_setting(monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest) -> int:
     value, level = request.param
     if value is None:
         monkeypatch.delenv("ONESTORY_DB__SQLITE_SYNCHRONOUS", raising=False)
     else:
         monkeypatch.setenv("ONESTORY_DB__SQLITE_SYNCHRONOUS", value)
-    yield level
+    return int(level)
 
 
 SETTINGS = [(None, NORMAL), ("NORMAL", NORMAL), ("FULL", FULL), ("full", FULL)]
