@@ -64,7 +64,10 @@ def build_runtime(settings: Settings, *, clock: Clock | None = None) -> Runtime:
     clock = clock or SystemClock()
     settings = with_generated_secrets(settings)
     db = create_database(
-        settings.database_url, echo=settings.db.echo, pool_size=settings.db.pool_size
+        settings.database_url,
+        echo=settings.db.echo,
+        pool_size=settings.db.pool_size,
+        sqlite_synchronous=settings.db.sqlite_synchronous,
     )
     bus: Bus
     live: LiveHub

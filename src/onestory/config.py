@@ -26,6 +26,15 @@ from onestory.web.settings import WebSettings
 class DatabaseSettings(BaseModel):
     echo: bool = False
     pool_size: int = 10
+    # SQLite only (``ONESTORY_DB__SQLITE_SYNCHRONOUS``). NORMAL (default) survives a killed
+    # process but an OS crash or power loss can lose the last commits; FULL fsyncs every
+    # commit, so those survive too, at the cost of write throughput.
+    sqlite_synchronous: Literal["NORMAL", "FULL"] = "NORMAL"
+
+    @field_validator("sqlite_synchronous", mode="before")
+    @classmethod
+    def _upper(cls, value: object) -> object:
+        return value.strip().upper() if isinstance(value, str) else value
 
 
 class PipelineSettings(BaseModel):

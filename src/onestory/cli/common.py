@@ -31,7 +31,7 @@ def setup_logging() -> None:
 def open_store(*, migrate: bool = True) -> Database:
     settings = get_settings()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    db = create_database(settings.database_url)
+    db = create_database(settings.database_url, sqlite_synchronous=settings.db.sqlite_synchronous)
     if migrate:
         upgrade(db.engine)
     return db

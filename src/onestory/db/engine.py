@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
@@ -20,13 +21,23 @@ log = logging.getLogger(__name__)
 
 AUTOCHECKPOINT_PAGES = 16_000
 
+# SQLite's ``synchronous`` in WAL mode. NORMAL: a commit is durable once it is in the WAL,
+# which the OS holds until a checkpoint fsyncs it, so a killed process loses nothing but an OS
+# crash or power loss can lose the last transactions (the database stays consistent). FULL:
+# every commit fsyncs the WAL, which survives power loss too, at the cost of one fsync per
+# write transaction.
+SqliteSynchronous = Literal["NORMAL", "FULL"]
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+
+def _sqlite_pragmas(
+    dbapi_connection: Any, _record: Any, *, synchronous: SqliteSynchronous = "NORMAL"
+) -> None:
+    if synchronous not in ("NORMAL", "FULL"):  # interpolated into SQL: never anything else
+        raise ValueError(f"sqlite synchronous must be NORMAL or FULL, not {synchronous!r}")
     cur = dbapi_connection.cursor()
-    # WAL lets readers run while one writer commits; NORMAL sync survives a killed process
-    # (only an OS crash or power loss can lose the last transactions).
+    # WAL lets readers run while one writer commits.
     cur.execute("PRAGMA journal_mode=WAL")
-    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.execute(f"PRAGMA synchronous={synchronous}")
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA busy_timeout=30000")
     cur.execute("PRAGMA temp_store=MEMORY")
@@ -86,7 +97,15 @@ class Database:
         self.engine.dispose()
 
 
-def create_database(url: str, *, echo: bool = False, pool_size: int = 10) -> Database:
+def create_database(
+    url: str,
+    *,
+    echo: bool = False,
+    pool_size: int = 10,
+    sqlite_synchronous: SqliteSynchronous = "NORMAL",
+) -> Database:
+    """The store at ``url``. ``sqlite_synchronous`` is applied to every SQLite connection
+    (see ``SqliteSynchronous``); PostgreSQL keeps its own (durable) commit settings."""
     kwargs: dict[str, Any] = {
         "echo": echo,
         "json_serializer": dumps,
@@ -109,7 +128,8 @@ def create_database(url: str, *, echo: bool = False, pool_size: int = 10) -> Dat
         kwargs["pool_pre_ping"] = True
     engine = create_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
-        event.listen(engine, "connect", _sqlite_pragmas)
+        pragmas = functools.partial(_sqlite_pragmas, synchronous=sqlite_synchronous)
+        event.listen(engine, "connect", pragmas)
         event.listen(engine, "begin", _sqlite_begin)
     return Database(engine=engine, sessions=sessionmaker(engine, expire_on_commit=False))
 
