@@ -54,9 +54,9 @@ def test_a_signed_in_agent_replies_as_themselves_only(api: Api) -> None:
     assert r.status_code == 422 and fields(r) == ["author"], r.text
     r = browser.post(url, json={"text": "x", "author_id": "sue"}, headers=csrf)
     assert r.status_code == 422 and fields(r) == ["author_id"], r.text
-    assert browser.post(url, json={"text": "Amy here"}, headers=csrf).status_code == 202
+    assert browser.post(url, json={"text": "Happy to help"}, headers=csrf).status_code == 202
     msg = last_message(api, conv["id"])
-    assert (msg["author"], msg["author_id"], msg["text"]) == ("agent", "amy", "Amy here")
+    assert (msg["author"], msg["author_id"], msg["text"]) == ("agent", "amy", "Happy to help")
 
 
 def test_a_transfer_is_recorded_as_the_caller(api: Api) -> None:
