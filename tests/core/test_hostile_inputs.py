@@ -119,6 +119,12 @@ def test_deeply_nested_playbook_yaml_is_a_422(api: Api) -> None:
     assert "yaml" in _fields(r.json())
     r = api.post("/v1/playbooks/validate", json={"yaml": "a: " + "{b: " * 5_000 + "}" * 5_000})
     assert r.status_code == 422, r.text
+    # An alias bomb: nine levels of ten aliases each would expand to 10^9 strings.
+    bomb = ['a0: &a0 ["lol"]']
+    bomb += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 10)}]" for i in range(1, 10)]
+    r = api.post("/v1/playbooks/validate", json={"yaml": "\n".join(bomb)})
+    assert r.status_code == 422, r.text
+    assert "alias" in r.text
 
 
 def test_the_openapi_document_shows_bounds_security_and_problems(api: Api) -> None:

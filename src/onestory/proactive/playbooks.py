@@ -123,10 +123,16 @@ MAX_YAML_DEPTH = 64
 
 
 def _check_depth(text: str) -> None:
-    """Reject over-deep YAML from the parser's event stream, which is built without
-    recursion, before the (recursive) composer sees it."""
+    """Reject over-deep YAML and aliases from the parser's event stream, which is built
+    without recursion, before the (recursive) composer sees it. A playbook never needs
+    anchors, and aliases of aliases expand exponentially (the "billion laughs")."""
     depth = 0
     for ev in yaml.parse(text, Loader=yaml.SafeLoader):
+        if isinstance(ev, yaml.AliasEvent):
+            raise InvalidInput(
+                "playbooks may not use YAML aliases",
+                errors=[field_error("yaml", f"alias *{ev.anchor} (write the value out instead)")],
+            )
         if isinstance(ev, yaml.CollectionStartEvent):
             depth += 1
             if depth > MAX_YAML_DEPTH:
