@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 
 from onestory.users import service
 from tests.conftest import Api
+from tests.web.live_server import CHROMIUM, CHROMIUM_ARGS, LiveServer, live_server
 
 PASSWORD = "correct horse battery"
 
@@ -39,3 +43,22 @@ def page_csrf(client: TestClient, path: str = "/search") -> str:
     match = re.search(r'name="csrf-token" content="([^"]+)"', page.text)
     assert match, page.text
     return match.group(1)
+
+
+# The real server and headless Chromium the browser tests share.
+@pytest.fixture
+def server(tmp_path: Path, sqlite_url: str) -> Iterator[LiveServer]:
+    with live_server(tmp_path, sqlite_url) as srv:
+        yield srv
+
+
+@pytest.fixture
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield b
+        finally:
+            b.close()

@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import re
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -19,7 +18,7 @@ import pytest
 from onestory.channels.email import EmailSender
 from tests.channels.conftest import FakeMail
 from tests.conftest import event
-from tests.web.live_server import CHROMIUM, CHROMIUM_ARGS, LiveServer, live_server
+from tests.web.live_server import CHROMIUM, LiveServer
 
 pytestmark = [
     pytest.mark.browser,
@@ -30,24 +29,6 @@ pytestmark = [
 ]
 
 PASSWORD = "a long enough password"
-
-
-@pytest.fixture
-def server(tmp_path: Path, sqlite_url: str) -> Iterator[LiveServer]:
-    with live_server(tmp_path, sqlite_url) as srv:
-        yield srv
-
-
-@pytest.fixture
-def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield b
-        finally:
-            b.close()
 
 
 class Shots:

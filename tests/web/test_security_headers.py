@@ -5,14 +5,13 @@ CSP violation reported."""
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.conftest import Api, event
-from tests.web.live_server import CHROMIUM, CHROMIUM_ARGS, LiveServer, live_server
+from tests.web.live_server import CHROMIUM, LiveServer
 from tests.web.test_browser import PASSWORD, Shots, sign_in, wait_for_conversations
 
 
@@ -45,24 +44,6 @@ def test_every_response_carries_the_security_headers(api: Api) -> None:
 pytestmark_browser = pytest.mark.skipif(
     not Path(CHROMIUM).exists(), reason=f"{CHROMIUM} is missing"
 )
-
-
-@pytest.fixture
-def server(tmp_path: Path, sqlite_url: str) -> Iterator[LiveServer]:
-    with live_server(tmp_path, sqlite_url) as srv:
-        yield srv
-
-
-@pytest.fixture
-def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield b
-        finally:
-            b.close()
 
 
 # Records every CSP violation the page reports, whatever the console says.

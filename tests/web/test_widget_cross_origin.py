@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 import threading
 import time
-from collections.abc import Iterator
 from email import message_from_bytes, policy
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -21,7 +20,7 @@ import pytest
 from onestory.channels.email import EmailSender
 from tests.channels.conftest import FakeMail
 from tests.conftest import event
-from tests.web.live_server import CHROMIUM, CHROMIUM_ARGS, LiveServer, free_port, live_server
+from tests.web.live_server import CHROMIUM, LiveServer, free_port
 
 pytestmark = [
     pytest.mark.browser,
@@ -67,24 +66,6 @@ class HostSite:
     def close(self) -> None:
         self.httpd.shutdown()
         self.httpd.server_close()
-
-
-@pytest.fixture
-def server(tmp_path: Path, sqlite_url: str) -> Iterator[LiveServer]:
-    with live_server(tmp_path, sqlite_url) as srv:
-        yield srv
-
-
-@pytest.fixture
-def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield b
-        finally:
-            b.close()
 
 
 def wait_for(what: str, probe: Any, timeout: float = 120) -> Any:
