@@ -142,7 +142,7 @@ async def run(args: argparse.Namespace, url: str, data_dir: Path) -> dict[str, A
         t_ingest = time.perf_counter()
         outcomes, recorded = await asyncio.to_thread(ingest_with_retry, runtime, batch)
         ingest_s += time.perf_counter() - t_ingest
-        await runtime.after_record(recorded)
+        await runtime.work.publish_recorded(recorded)
         backlog = getattr(runtime.bus, "backlog", None)
         if backlog is not None:
             backlogs.append(sum(backlog(topic(st)) for st in STAGES))

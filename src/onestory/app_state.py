@@ -14,11 +14,11 @@ from onestory.bus.redis import RedisBus
 from onestory.config import Settings, with_generated_secrets
 from onestory.db import Database, create_database
 from onestory.db.engine import WalCheckpointer
-from onestory.events.service import Recorded
 from onestory.kit import gctune
 from onestory.kit.clock import Clock, SystemClock
-from onestory.live.hub import ALL, LiveHub, MemoryHub, RedisHub, customer_channel
+from onestory.live.hub import LiveHub, MemoryHub, RedisHub
 from onestory.pipeline.runner import Pipeline
+from onestory.pipeline.uow import Work
 
 log = logging.getLogger(__name__)
 
@@ -36,28 +36,9 @@ class Runtime:
     on_start: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
     on_stop: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
 
-    async def after_record(self, recorded: Recorded) -> None:
-        """After a commit that recorded events: push them live, then feed the pipeline."""
-        await self.pipeline.publish(recorded)
-        for row in recorded.rows:
-            if row["customer_id"]:
-                await self.live.publish(
-                    [customer_channel(row["customer_id"]), ALL],
-                    {"kind": "story.recorded", "event": _live_event(row)},
-                )
-
-
-def _live_event(row: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "id": row["id"],
-        "type": row["type"],
-        "source": row["source"],
-        "channel": row["channel"],
-        "occurred_at": row["occurred_at"].isoformat(),
-        "received_at": row["received_at"].isoformat(),
-        "customer_id": row["customer_id"],
-        "payload": row["payload"],
-    }
+    def __post_init__(self) -> None:
+        # The one unit of work every writer uses (transaction + clock + after-commit buffer).
+        self.work = Work(self.db, self.clock, self.pipeline, self.live)
 
 
 def build_runtime(settings: Settings, *, clock: Clock | None = None) -> Runtime:

@@ -13,8 +13,8 @@ import pytest
 from sqlalchemy import select
 
 from onestory.channels.inbound import receive
-from onestory.conversations.views import conversation_channel
 from onestory.events.service import ItemOutcome
+from onestory.live.hub import conversation_channel
 from onestory.models import Event
 from tests.conftest import Api, event, make_settings, open_api
 

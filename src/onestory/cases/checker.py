@@ -5,12 +5,10 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
-from fastapi.concurrency import run_in_threadpool
-
 from onestory.cases import service
-from onestory.events.service import Recorded, record
 from onestory.kit.clock import Clock
 from onestory.kit.periodic import Periodic
+from onestory.pipeline.uow import UnitOfWork
 
 if TYPE_CHECKING:
     from onestory.app_state import Runtime
@@ -22,14 +20,10 @@ async def check_promises(runtime: Runtime, *, clock: Clock | None = None) -> int
     """Break overdue promises now (``clock`` defaults to the runtime's); returns how many."""
     clk = clock or runtime.clock
 
-    def work() -> Recorded:
-        with runtime.db.transaction(write=True) as session:
-            drafts = service.break_overdue(session, now=clk.now())
-            return record(session, drafts, clock=clk)
+    def work(uow: UnitOfWork) -> int:
+        return len(uow.record(service.break_overdue(uow.session, now=clk.now())).seqs)
 
-    recorded = await run_in_threadpool(work)
-    await runtime.after_record(recorded)
-    return len(recorded.seqs)
+    return await runtime.work.run(work)
 
 
 class PromiseChecker(Periodic):

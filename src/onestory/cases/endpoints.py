@@ -7,7 +7,6 @@ from datetime import datetime
 from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Depends, Query
-from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
@@ -33,7 +32,7 @@ from onestory.cases.summary import summary, task_out
 from onestory.customers import repository as customers_repo
 from onestory.customers.service import get_root
 from onestory.deps import RuntimeDep, SessionDep, require
-from onestory.events.service import record
+from onestory.pipeline.uow import UnitOfWork
 
 router = APIRouter(tags=["cases"])
 
@@ -50,17 +49,13 @@ async def _write(
     """Run a change in one write transaction, record its story events with it, and feed
     them to the pipeline (and live screens) after commit."""
 
-    def work() -> tuple[M, Any]:
-        with runtime.db.transaction(write=True) as session:
-            change = fn(session, runtime.clock.now())
-            session.flush()
-            recorded = record(session, change.drafts, clock=runtime.clock)
-            body = out.model_validate(change.obj)
-        return body, recorded
+    def work(uow: UnitOfWork) -> M:
+        change = fn(uow.session, uow.now)
+        uow.session.flush()
+        uow.record(change.drafts)
+        return out.model_validate(change.obj)
 
-    body, recorded = await run_in_threadpool(work)
-    await runtime.after_record(recorded)
-    return body
+    return await runtime.work.run(work)
 
 
 # --- summary -----------------------------------------------------------------------------------

@@ -21,11 +21,10 @@ from sqlalchemy import select
 
 from onestory.conversations.models import Conversation
 from onestory.conversations.repository import OPEN_STATUSES
-from onestory.conversations.views import CONVERSATIONS, conversation_channel
 from onestory.events.ingest import ingest_with_retry
 from onestory.events.service import ItemOutcome, Recorded
 from onestory.kit.errors import InvalidInput, OneStoryError, PayloadTooLarge
-from onestory.live.hub import customer_channel
+from onestory.live import messages
 
 if TYPE_CHECKING:
     from onestory.app_state import Runtime
@@ -152,7 +151,7 @@ class InboundGroup:
         try:
             # The message first: it is what an agent is waiting to see.
             await _push_early(self.runtime, recorded, conversations)
-            await self.runtime.after_record(recorded)
+            await self.runtime.work.publish_recorded(recorded)
         except Exception:
             # Recorded and committed: the pipeline's recovery sweep still processes the
             # events, so the callers get their outcomes.
@@ -217,32 +216,8 @@ async def _push_early(runtime: Runtime, recorded: Recorded, conversations: dict[
         conv_id = conversations.get(r["customer_id"])
         if r["type"] != "message.received" or conv_id is None:
             continue
-        p = r["payload"]
-        await runtime.live.publish(
-            [customer_channel(r["customer_id"]), conversation_channel(conv_id), CONVERSATIONS],
-            {
-                "kind": "conversation.message",
-                "conversation_id": conv_id,
-                "customer_id": r["customer_id"],
-                "early": True,
-                "message": {
-                    "event_id": r["id"],
-                    "conversation_id": conv_id,
-                    "direction": "inbound",
-                    "channel": r["channel"],
-                    "author": "customer",
-                    "author_id": None,
-                    "kind": "message",
-                    "text": p.get("text"),
-                    "subject": p.get("subject"),
-                    "status": None,
-                    "attachments": p.get("attachments") or [],
-                    "external_id": p.get("message_id"),
-                    "meta": {},
-                    "occurred_at": r["occurred_at"].isoformat(),
-                },
-            },
-        )
+        channels, message = messages.inbound_message_early(r, conv_id)
+        await runtime.live.publish(channels, message)
 
 
 def raise_for(outcome: ItemOutcome) -> None:

@@ -15,6 +15,7 @@ import contextlib
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
@@ -23,10 +24,11 @@ from sqlalchemy.orm import Session
 from onestory.channels.base import OutboundMessage, Sender, SendResult
 from onestory.conversations.models import Conversation, ConversationMessage, OutboxItem
 from onestory.customers import repository as customers_repo
-from onestory.events.service import EventDraft, Recorded, record
+from onestory.events.service import EventDraft
 from onestory.kit.ids import new_id
 from onestory.models import Event
 from onestory.pipeline.stages import StageContext, StoredEvent
+from onestory.pipeline.uow import UnitOfWork
 from onestory.proactive.models import Consent, ContactPreference
 
 if TYPE_CHECKING:
@@ -192,8 +194,7 @@ class Outbox:
             for item_id, message in claimed:
                 result = await self._send(message)
                 try:
-                    recorded = await asyncio.to_thread(self._finish, item_id, result)
-                    await self.runtime.after_record(recorded)
+                    await self.runtime.work.run(partial(self._finish, item_id, result))
                 except Exception:
                     log.exception("outbox: recording the outcome of %s failed", message.event_id)
             if not claimed and not self._again:
@@ -227,39 +228,32 @@ class Outbox:
                 out.append((item.id, _message(s, item)))
         return out
 
-    def _finish(self, item_id: int, result: SendResult) -> Recorded:
-        runtime = self.runtime
-        now = runtime.clock.now()
-        with runtime.db.transaction(write=True) as s:
-            item = s.get(OutboxItem, item_id)
-            if item is None:
-                return Recorded()
-            item.status = "sent" if result.ok else "failed"
-            item.provider_id = result.provider_id
-            item.last_error = result.error
-            item.updated_at = now
-            return record(s, [_outcome_draft(item, result, now)], clock=runtime.clock)
+    def _finish(self, item_id: int, result: SendResult, uow: UnitOfWork) -> None:
+        s, now = uow.session, uow.now
+        item = s.get(OutboxItem, item_id)
+        if item is None:
+            return
+        item.status = "sent" if result.ok else "failed"
+        item.provider_id = result.provider_id
+        item.last_error = result.error
+        item.updated_at = now
+        uow.record([_outcome_draft(item, result, now)])
 
-    def fail_stale(self) -> Recorded:
+    def fail_stale(self, uow: UnitOfWork) -> None:
         """At start-up: a ``sending`` row outlived its worker; never resend it."""
-        runtime = self.runtime
-        now = runtime.clock.now()
-        cutoff = now - timedelta(seconds=runtime.settings.channels.stale_sending_seconds)
+        s, now = uow.session, uow.now
+        cutoff = now - timedelta(seconds=self.runtime.settings.channels.stale_sending_seconds)
+        q = select(OutboxItem).where(OutboxItem.status == "sending", OutboxItem.updated_at < cutoff)
         drafts = []
-        with runtime.db.transaction(write=True) as s:
-            q = select(OutboxItem).where(
-                OutboxItem.status == "sending", OutboxItem.updated_at < cutoff
-            )
-            for item in s.scalars(q):
-                item.status = "failed"
-                item.last_error = "outcome unknown: the sender stopped mid-send; not resent"
-                item.updated_at = now
-                drafts.append(_outcome_draft(item, SendResult(False, error=item.last_error), now))
-            return record(s, drafts, clock=runtime.clock) if drafts else Recorded()
+        for item in s.scalars(q):
+            item.status = "failed"
+            item.last_error = "outcome unknown: the sender stopped mid-send; not resent"
+            item.updated_at = now
+            drafts.append(_outcome_draft(item, SendResult(False, error=item.last_error), now))
+        uow.record(drafts)
 
     async def start(self) -> None:
-        recorded = await asyncio.to_thread(self.fail_stale)
-        await self.runtime.after_record(recorded)
+        await self.runtime.work.run(self.fail_stale)
         await self.kick()
 
     async def stop(self) -> None:
@@ -388,10 +382,8 @@ class OutboundApi:
         """Record a queued message in its own transaction; returns its event id."""
         draft = self.draft(customer_id, text, occurred_at=self.runtime.clock.now(), **kw)
 
-        def tx() -> Recorded:
-            with self.runtime.db.transaction(write=True) as s:
-                return record(s, [draft], clock=self.runtime.clock)
+        def tx(uow: UnitOfWork) -> str:
+            recorded = uow.record([draft])
+            return str(recorded.rows[0]["id"]) if recorded.rows else ""
 
-        recorded = await asyncio.to_thread(tx)
-        await self.runtime.after_record(recorded)
-        return str(recorded.rows[0]["id"]) if recorded.rows else ""
+        return await self.runtime.work.run(tx)

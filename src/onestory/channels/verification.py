@@ -261,5 +261,5 @@ async def verify(runtime: Runtime, visitor: Visitor, code: str) -> tuple[Visitor
     }
     (outcome,), recorded = await asyncio.to_thread(ingest_with_retry, runtime, [env])
     raise_for(outcome)
-    await runtime.after_record(recorded)
+    await runtime.work.publish_recorded(recorded)
     return verified, outcome.customer_id

@@ -48,6 +48,7 @@ from onestory.deps import RuntimeDep
 from onestory.events.schemas import Identifiers
 from onestory.kit.errors import InvalidInput, OneStoryError, field_error
 from onestory.kit.ids import new_id
+from onestory.live import messages
 from onestory.live.hub import customer_channel
 from onestory.models import Customer
 from onestory.web.sessions import load_secret
@@ -382,16 +383,14 @@ async def widget_ws(ws: WebSocket, token: Annotated[str | None, Query()] = None)
                 cid = state["customer_id"]
                 conv = await run_in_threadpool(_open_conversation, runtime, cid)
                 if conv is not None:
-                    await runtime.live.publish(
+                    channels, message = messages.conversation_typing(
                         live_channels(conv),
-                        {
-                            "kind": "conversation.typing",
-                            "conversation_id": conv.id,
-                            "who": "customer",
-                            "name": state["visitor"].name,
-                            "typing": bool(data.get("typing", True)),
-                        },
+                        conv.id,
+                        who="customer",
+                        name=state["visitor"].name,
+                        typing=bool(data.get("typing", True)),
                     )
+                    await runtime.live.publish(channels, message)
             elif kind == "identify" and isinstance(email := data.get("email"), str):
                 try:
                     claimed = checked_email(email)

@@ -14,7 +14,6 @@ from onestory.conversations import flows, service
 from onestory.conversations import repository as repo
 from onestory.conversations.models import Conversation
 from onestory.conversations.views import (
-    conversation_channel,
     conversation_view,
     live_channels,
     message_row_view,
@@ -22,6 +21,8 @@ from onestory.conversations.views import (
 from onestory.deps import RuntimeDep, SessionDep, require
 from onestory.kit.http import ORJSONResponse
 from onestory.kit.inputs import MAX_SECONDS, Offset
+from onestory.live import messages
+from onestory.live.hub import conversation_channel
 from onestory.users import queues
 
 router = APIRouter(tags=["conversations"])
@@ -283,12 +284,8 @@ async def typing(
 ) -> dict[str, Any]:
     actor = actor_of(who, body.who, field="who")
     conv = service.get(session, conversation_id)
-    message = {
-        "kind": "conversation.typing",
-        "conversation_id": conv.id,
-        "who": actor.kind,
-        "name": actor.display_name,
-        "typing": body.typing,
-    }
-    await runtime.live.publish(live_channels(conv), message)
+    channels, message = messages.conversation_typing(
+        live_channels(conv), conv.id, who=actor.kind, name=actor.display_name, typing=body.typing
+    )
+    await runtime.live.publish(channels, message)
     return message

@@ -5,14 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from fastapi.concurrency import run_in_threadpool
 from sqlalchemy.orm import Session
 
 from onestory.conversations import service
 from onestory.conversations.models import Conversation
 from onestory.conversations.projection import Effects
 from onestory.conversations.views import conversation_view
-from onestory.events.service import Recorded, record
+from onestory.pipeline.uow import UnitOfWork
 
 if TYPE_CHECKING:
     from onestory.app_state import Runtime
@@ -23,20 +22,16 @@ Change = Callable[[Session, Conversation], Effects]
 async def apply(runtime: Runtime, conversation_id: str, change: Change) -> dict[str, Any]:
     """Apply ``change`` to a conversation, record its events, then push them live."""
 
-    def tx() -> tuple[dict[str, Any], Recorded, Effects]:
-        with runtime.db.transaction(write=True) as s:
-            conv = service.get(s, conversation_id, for_update=not runtime.db.is_sqlite)
-            fx = change(s, conv)
-            s.flush()
-            recorded = record(s, fx.drafts, clock=runtime.clock) if fx.drafts else Recorded()
-            view = conversation_view(conv, runtime.clock.now())
-        return view, recorded, fx
+    def tx(uow: UnitOfWork) -> dict[str, Any]:
+        conv = service.get(uow.session, conversation_id, for_update=not runtime.db.is_sqlite)
+        fx = change(uow.session, conv)
+        uow.session.flush()
+        uow.record(fx.drafts)
+        for push in fx.live:
+            uow.push(push)
+        return conversation_view(conv, uow.clock.now())
 
-    view, recorded, fx = await run_in_threadpool(tx)
-    await runtime.after_record(recorded)
-    for channels, message in fx.live:
-        await runtime.live.publish(channels, message)
-    return view
+    return await runtime.work.run(tx)
 
 
 async def reply(
@@ -51,21 +46,18 @@ async def reply(
 ) -> dict[str, Any]:
     """Queue a reply as a ``message.sent`` event; the pipeline projects and delivers it."""
 
-    def tx() -> tuple[str, Recorded]:
-        with runtime.db.transaction(write=True) as s:
-            conv = service.get(s, conversation_id)
-            draft = service.reply_draft(
-                conv,
-                text=text,
-                author=author,
-                author_id=author_id,
-                channel=channel,
-                subject=subject,
-                now=runtime.clock.now(),
-            )
-            recorded = record(s, [draft], clock=runtime.clock)
-        return recorded.rows[0]["id"], recorded
+    def tx(uow: UnitOfWork) -> str:
+        conv = service.get(uow.session, conversation_id)
+        draft = service.reply_draft(
+            conv,
+            text=text,
+            author=author,
+            author_id=author_id,
+            channel=channel,
+            subject=subject,
+            now=uow.now,
+        )
+        return str(uow.record([draft]).rows[0]["id"])
 
-    event_id, recorded = await run_in_threadpool(tx)
-    await runtime.after_record(recorded)
+    event_id = await runtime.work.run(tx)
     return {"event_id": event_id, "conversation_id": conversation_id, "status": "queued"}

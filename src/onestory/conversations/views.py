@@ -8,17 +8,12 @@ from typing import Any
 from sqlalchemy import Row
 
 from onestory.conversations.models import Conversation, ConversationMessage
-from onestory.live.hub import customer_channel
+from onestory.live.hub import CONVERSATIONS, conversation_channel, customer_channel
 
 # Every conversation change is also published here (queue views, supervisors).
-CONVERSATIONS = "conversations"
 # Hand-off notes shown with a conversation (newest last). A long thread switching channels
 # collects hundreds; every view (inbox rows, live updates) carried them all.
 NOTES_SHOWN = 20
-
-
-def conversation_channel(conversation_id: str) -> str:
-    return f"conversation:{conversation_id}"
 
 
 def live_channels(conv: Conversation) -> list[str]:

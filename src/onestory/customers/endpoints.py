@@ -6,15 +6,14 @@ from typing import Annotated
 
 import orjson
 from fastapi import APIRouter, Depends, Query, Request, Response
-from fastapi.concurrency import run_in_threadpool
 
 from onestory.app_state import Runtime
 from onestory.auth.service import Principal, actor_of
 from onestory.customers import service
 from onestory.customers.schemas import CustomerList, Profile, StoryPage
 from onestory.deps import RuntimeDep, SessionDep, require
-from onestory.events.service import Recorded
 from onestory.kit.inputs import Since, Until
+from onestory.pipeline.uow import UnitOfWork
 
 router = APIRouter(tags=["customers"])
 
@@ -86,11 +85,10 @@ def get_story(
     summary="Undo a merge, restoring both customers' stories (admin)",
 )
 async def unmerge(merge_id: str, runtime: RuntimeDep, principal: Writer) -> dict[str, str]:
-    def work() -> Recorded:
-        with runtime.db.transaction(write=True) as session:
-            return service.unmerge(
-                session, merge_id, actor=actor_of(principal).id, clock=runtime.clock
-            )
+    def work(uow: UnitOfWork) -> None:
+        uow.adopt(
+            service.unmerge(uow.session, merge_id, actor=actor_of(principal).id, clock=uow.clock)
+        )
 
-    await runtime.after_record(await run_in_threadpool(work))
+    await runtime.work.run(work)
     return {"status": "unmerged", "merge_id": merge_id}

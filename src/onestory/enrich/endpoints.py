@@ -26,12 +26,13 @@ from onestory.enrich.engine import CUSTOMER_ROLES, Enricher
 from onestory.enrich.jobs import RetrainJobs, taxonomy
 from onestory.enrich.redaction import reveal
 from onestory.enrich.stage import role_of
-from onestory.events.service import EventDraft, Recorded, record
+from onestory.events.service import EventDraft
 from onestory.kit.errors import Conflict, InvalidInput, NotFound, Unavailable, field_error
 from onestory.kit.http import ORJSONResponse
 from onestory.kit.inputs import Since
 from onestory.models import Event, Insight
 from onestory.pipeline.stages import StoredEvent
+from onestory.pipeline.uow import UnitOfWork
 
 router = APIRouter(tags=["ai"])
 
@@ -81,45 +82,45 @@ async def correct_intent(
 ) -> dict[str, Any]:
     enricher = _enricher(runtime)
 
-    def work() -> tuple[Recorded, tuple[str | None, bool]]:
-        with runtime.db.transaction(write=True) as session:
-            event = session.scalar(select(Event).where(Event.id == event_id))
-            if event is None:
-                raise NotFound(f"no event {event_id}")
-            if not event.text:
-                raise InvalidInput(
-                    "this event has no text to classify",
-                    errors=[field_error("event_id", "event has no text")],
-                )
-            insight = session.scalar(
-                select(Insight).where(Insight.event_id == event_id, Insight.kind == "intent")
+    def work(uow: UnitOfWork) -> tuple[str | None, bool]:
+        session = uow.session
+        event = session.scalar(select(Event).where(Event.id == event_id))
+        if event is None:
+            raise NotFound(f"no event {event_id}")
+        if not event.text:
+            raise InvalidInput(
+                "this event has no text to classify",
+                errors=[field_error("event_id", "event has no text")],
             )
-            before = insight.value.get("label") if insight is not None else None
-            new_label = _check_label(enricher.intent_store, body.label, principal)
-            enricher.intent_store.add_correction(
-                event.text, body.label, source=actor_of(principal).id, new_label=new_label
-            )
-            if insight is not None:
-                insight.value = {**insight.value, "label": body.label, "corrected": True}
-                insight.confidence = 1.0
-                insight.explanation = f"corrected by {actor_of(principal).id} (was {before})"
-            draft = EventDraft(
-                type="insight.corrected",
-                customer_id=event.customer_id,
-                payload={
-                    "event_id": event_id,
-                    "kind": "intent",
-                    "before": before,
-                    "after": body.label,
-                    "by": actor_of(principal).id,
-                    **({"new_label": True} if new_label else {}),
-                },
-                occurred_at=runtime.clock.now(),
-            )
-            return record(session, [draft], clock=runtime.clock), (before, new_label)
+        insight = session.scalar(
+            select(Insight).where(Insight.event_id == event_id, Insight.kind == "intent")
+        )
+        before = insight.value.get("label") if insight is not None else None
+        new_label = _check_label(enricher.intent_store, body.label, principal)
+        enricher.intent_store.add_correction(
+            event.text, body.label, source=actor_of(principal).id, new_label=new_label
+        )
+        if insight is not None:
+            insight.value = {**insight.value, "label": body.label, "corrected": True}
+            insight.confidence = 1.0
+            insight.explanation = f"corrected by {actor_of(principal).id} (was {before})"
+        draft = EventDraft(
+            type="insight.corrected",
+            customer_id=event.customer_id,
+            payload={
+                "event_id": event_id,
+                "kind": "intent",
+                "before": before,
+                "after": body.label,
+                "by": actor_of(principal).id,
+                **({"new_label": True} if new_label else {}),
+            },
+            occurred_at=runtime.clock.now(),
+        )
+        uow.record([draft])
+        return (before, new_label)
 
-    recorded, (before, new_label) = await run_in_threadpool(work)
-    await runtime.after_record(recorded)
+    (before, new_label) = await runtime.work.run(work)
     return {
         "event_id": event_id,
         "before": before,
@@ -300,24 +301,24 @@ async def reveal_original(event_id: str, runtime: RuntimeDep, principal: Admin) 
     if key is None:
         raise Conflict("originals are not kept: the personal-data policy is 'redact'")
 
-    def work() -> tuple[Recorded, dict[str, str]]:
-        with runtime.db.transaction(write=True) as session:
-            event = session.scalar(select(Event).where(Event.id == event_id))
-            if event is None:
-                raise NotFound(f"no event {event_id}")
-            fields = reveal(event.payload, key)
-            draft = EventDraft(
-                type="pii.revealed",
-                customer_id=event.customer_id,
-                payload={
-                    "event_id": event_id,
-                    "fields": sorted(fields),
-                    "by": actor_of(principal).id,
-                },
-                occurred_at=runtime.clock.now(),
-            )
-            return record(session, [draft], clock=runtime.clock), fields
+    def work(uow: UnitOfWork) -> dict[str, str]:
+        session = uow.session
+        event = session.scalar(select(Event).where(Event.id == event_id))
+        if event is None:
+            raise NotFound(f"no event {event_id}")
+        fields = reveal(event.payload, key)
+        draft = EventDraft(
+            type="pii.revealed",
+            customer_id=event.customer_id,
+            payload={
+                "event_id": event_id,
+                "fields": sorted(fields),
+                "by": actor_of(principal).id,
+            },
+            occurred_at=runtime.clock.now(),
+        )
+        uow.record([draft])
+        return fields
 
-    recorded, fields = await run_in_threadpool(work)
-    await runtime.after_record(recorded)
+    fields = await runtime.work.run(work)
     return {"event_id": event_id, "original": fields}

@@ -38,8 +38,10 @@ def _raise_for(outcome: ItemOutcome) -> None:
 
 
 async def _ingest(runtime: Runtime, items: list[Any]) -> list[ItemOutcome]:
+    # The bulk path records through its own retrying transaction; it publishes through the
+    # unit of work's one after-commit path.
     outcomes, recorded = await run_in_threadpool(ingest_with_retry, runtime, items)
-    await runtime.after_record(recorded)
+    await runtime.work.publish_recorded(recorded)
     return outcomes
 
 
@@ -84,7 +86,7 @@ async def post_batch(request: Request, runtime: RuntimeDep, _: Writer) -> Respon
             )
             if prepared:
                 outcomes, recorded = await run_in_threadpool(record_with_retry, runtime, prepared)
-                await runtime.after_record(recorded)
+                await runtime.work.publish_recorded(recorded)
         finally:
             pool.batches_in_flight -= 1
     if prepared is None:

@@ -26,6 +26,14 @@ def customer_channel(customer_id: str) -> str:
     return f"customer:{customer_id}"
 
 
+# Every conversation's changes (the inbox).
+CONVERSATIONS = "conversations"
+
+
+def conversation_channel(conversation_id: str) -> str:
+    return f"conversation:{conversation_id}"
+
+
 class Subscription:
     """A subscriber's queue and the channels it listens to."""
 

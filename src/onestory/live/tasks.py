@@ -5,7 +5,8 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from onestory.events import repository as events_repo
-from onestory.live.hub import ALL, LiveHub, customer_channel
+from onestory.live import messages
+from onestory.live.hub import LiveHub
 from onestory.pipeline.stages import StageContext, StoredEvent
 
 
@@ -14,42 +15,11 @@ def story_item_processed(session: Session, events: list[StoredEvent], ctx: Stage
     if hub is None:
         return
     insights = events_repo.insights_for(session, [e.id for e in events])
-    messages = []
-    for e in events:
-        if not e.customer_id:
-            continue
-        messages.append(
-            (
-                [customer_channel(e.customer_id), ALL],
-                {
-                    "kind": "story.processed",
-                    "event": {
-                        "id": e.id,
-                        "type": e.type,
-                        "source": e.source,
-                        "channel": e.channel,
-                        "occurred_at": e.occurred_at.isoformat(),
-                        "customer_id": e.customer_id,
-                        "payload": e.payload,
-                        "insights": [
-                            {
-                                "kind": i.kind,
-                                "value": i.value,
-                                "confidence": i.confidence,
-                                "explanation": i.explanation,
-                                "model": i.model,
-                                "model_version": i.model_version,
-                            }
-                            for i in insights.get(e.id, [])
-                        ],
-                    },
-                },
-            )
-        )
+    pushes = [messages.story_processed(e, insights.get(e.id, [])) for e in events if e.customer_id]
 
     async def push() -> None:
-        for channels, message in messages:
+        for channels, message in pushes:
             await hub.publish(channels, message)
 
-    if messages:
+    if pushes:
         ctx.on_commit(push)

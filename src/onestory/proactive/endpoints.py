@@ -6,14 +6,14 @@ from datetime import datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
-from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
+from onestory.app_state import Runtime
 from onestory.auth.service import Principal
 from onestory.customers.service import get_root
 from onestory.deps import RuntimeDep, SessionDep, require
-from onestory.events.service import record
+from onestory.pipeline.uow import UnitOfWork
 from onestory.proactive import playbooks, service
 from onestory.proactive.metrics import outcomes
 from onestory.proactive.models import ContactPreference, Playbook, ProactiveAction, Signal
@@ -123,14 +123,13 @@ def get_playbook(name: str, session: SessionDep, _: Reader) -> PlaybookOut:
     return PlaybookOut.model_validate(playbooks.get(session, name))
 
 
-async def _write_playbook(runtime: Any, fn: Any) -> PlaybookOut:
-    def work() -> PlaybookOut:
-        with runtime.db.transaction(write=True) as s:
-            row: Playbook = fn(s, runtime.clock.now())
-            s.flush()
-            return PlaybookOut.model_validate(row)
+async def _write_playbook(runtime: Runtime, fn: Any) -> PlaybookOut:
+    def work(uow: UnitOfWork) -> PlaybookOut:
+        row: Playbook = fn(uow.session, uow.now)
+        uow.session.flush()
+        return PlaybookOut.model_validate(row)
 
-    return await run_in_threadpool(work)
+    return await runtime.work.run(work)
 
 
 @router.put("/playbooks/{name}", response_model=PlaybookOut, summary="Create or replace (YAML)")
@@ -254,18 +253,14 @@ def get_consents(customer_id: str, session: SessionDep, _: CustomerReader) -> li
 async def put_consent(
     customer_id: str, body: ConsentIn, runtime: RuntimeDep, _: CustomerWriter
 ) -> ConsentOut:
-    def work() -> tuple[ConsentOut, Any]:
-        with runtime.db.transaction(write=True) as s:
-            root = get_root(s, customer_id)
-            change = service.set_consent(s, root.id, **body.model_dump(), now=runtime.clock.now())
-            s.flush()
-            return ConsentOut.model_validate(change.obj), record(
-                s, change.drafts, clock=runtime.clock
-            )
+    def work(uow: UnitOfWork) -> ConsentOut:
+        root = get_root(uow.session, customer_id)
+        change = service.set_consent(uow.session, root.id, **body.model_dump(), now=uow.now)
+        uow.session.flush()
+        uow.record(change.drafts)
+        return ConsentOut.model_validate(change.obj)
 
-    out, recorded = await run_in_threadpool(work)
-    await runtime.after_record(recorded)
-    return out
+    return await runtime.work.run(work)
 
 
 @router.get(
@@ -288,17 +283,13 @@ def get_preferences(
 async def put_preferences(
     customer_id: str, body: PreferencesIn, runtime: RuntimeDep, _: CustomerWriter
 ) -> PreferencesOut:
-    def work() -> tuple[PreferencesOut, Any]:
-        with runtime.db.transaction(write=True) as s:
-            root = get_root(s, customer_id)
-            change = service.set_preferences(
-                s, root.id, body.model_dump(exclude_unset=True), now=runtime.clock.now()
-            )
-            s.flush()
-            return PreferencesOut.model_validate(change.obj), record(
-                s, change.drafts, clock=runtime.clock
-            )
+    def work(uow: UnitOfWork) -> PreferencesOut:
+        root = get_root(uow.session, customer_id)
+        change = service.set_preferences(
+            uow.session, root.id, body.model_dump(exclude_unset=True), now=uow.now
+        )
+        uow.session.flush()
+        uow.record(change.drafts)
+        return PreferencesOut.model_validate(change.obj)
 
-    out, recorded = await run_in_threadpool(work)
-    await runtime.after_record(recorded)
-    return out
+    return await runtime.work.run(work)

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from onestory.cases import service as cases
 from onestory.events.service import EventDraft
 from onestory.kit.ids import new_id
+from onestory.live import messages
 from onestory.models import Event
 from onestory.pipeline.stages import StageContext, StoredEvent
 from onestory.proactive import guardrails
@@ -384,18 +385,17 @@ def _perform(
         details["task_id"] = change_t.obj.id
     elif act.type == "notify_team":
         team = act.team or "support"
-        message = {
-            "kind": "proactive.alert",
-            "team": team,
-            "customer_id": trig.customer_id,
-            "playbook": pb.name,
-            "signal": {"id": trig.signal.id, "kind": trig.signal.kind} if trig.signal else None,
-            "text": render(act.text or "{signal} for {name}", values),
-            "evidence": trig.evidence,
-        }
+        channels, message = messages.proactive_alert(
+            team,
+            customer_id=trig.customer_id,
+            playbook=pb.name,
+            signal={"id": trig.signal.id, "kind": trig.signal.kind} if trig.signal else None,
+            text=render(act.text or "{signal} for {name}", values),
+            evidence=trig.evidence,
+        )
         live = ctx.services.get("live")
         if live is not None:
-            ctx.on_commit(partial(live.publish, [f"team:{team}"], message))
+            ctx.on_commit(partial(live.publish, channels, message))
         details["channel"] = f"team:{team}"
     elif act.type == "route_conversation":
         conv = session.scalar(

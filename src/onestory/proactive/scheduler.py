@@ -5,11 +5,9 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
-from fastapi.concurrency import run_in_threadpool
-
-from onestory.events.service import Recorded, record
 from onestory.kit.clock import Clock
 from onestory.kit.periodic import Periodic
+from onestory.pipeline.uow import UnitOfWork
 from onestory.proactive.engine import send_deferred
 
 if TYPE_CHECKING:
@@ -22,14 +20,12 @@ async def release_deferred(runtime: Runtime, *, clock: Clock | None = None) -> i
     """Queue every held message whose quiet hours are over; returns how many were queued."""
     clk = clock or runtime.clock
 
-    def work() -> tuple[Recorded, int]:
-        with runtime.db.transaction(write=True) as session:
-            drafts = send_deferred(session, runtime.settings.proactive, clk.now())
-            return record(session, drafts, clock=clk), sum(d.type == "message.sent" for d in drafts)
+    def work(uow: UnitOfWork) -> int:
+        drafts = send_deferred(uow.session, runtime.settings.proactive, clk.now())
+        uow.record(drafts)
+        return sum(d.type == "message.sent" for d in drafts)
 
-    recorded, queued = await run_in_threadpool(work)
-    await runtime.after_record(recorded)
-    return queued
+    return await runtime.work.run(work)
 
 
 class DeferredSender(Periodic):
