@@ -5,7 +5,15 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import engine_from_config, pool
 
-import onestory.models  # noqa: F401  (registers every table on Base.metadata)
+# Every module that defines ORM tables, so autogenerate and the lockstep test
+# (tests/db/test_migrations_match_models.py) see all of them. A new models module must be
+# added here; that test fails until it is.
+import onestory.cases.models
+import onestory.channels.models
+import onestory.conversations.models
+import onestory.models
+import onestory.proactive.models
+import onestory.users.models  # noqa: F401
 from onestory.db.base import Base
 
 config = context.config

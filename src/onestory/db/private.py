@@ -33,8 +33,10 @@ class PrivateText(TypeDecorator[str]):
         self.length = length
 
     def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
-        base: TypeEngine[Any] = String(self.length) if self.length else Text()
-        return dialect.type_descriptor(base)
+        # The generic type, not ``dialect.type_descriptor(...)``: psycopg adapts ``Text`` to
+        # its ``String`` subclass, which renders ``VARCHAR`` where the migrations made ``TEXT``
+        # (tests/db/test_migrations_match_models.py). SQLAlchemy adapts it for binds itself.
+        return String(self.length) if self.length else Text()
 
     def process_bind_param(self, value: str | None, dialect: Dialect) -> str | None:
         if isinstance(value, str):
