@@ -25,7 +25,7 @@ import httpx
 import websockets
 from sqlalchemy import create_engine, inspect, text
 
-from tests.core.server import Server, base_env, cli
+from tests.support.server import Server, base_env, cli
 
 CARD = "4539 0000 0000 6009"  # Luhn-valid Visa test number
 IBAN = "GB82 WEST 1234 5698 7654 32"

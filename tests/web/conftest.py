@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 
 from onestory.users import service
 from tests.conftest import Api
-from tests.web.live_server import CHROMIUM, CHROMIUM_ARGS, LiveServer, live_server
+from tests.support.live_server import CHROMIUM, CHROMIUM_ARGS, LiveServer, live_server
 
 PASSWORD = "correct horse battery"
 

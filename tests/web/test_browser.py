@@ -18,7 +18,7 @@ import pytest
 from onestory.channels.email import EmailSender
 from tests.channels.conftest import FakeMail
 from tests.conftest import event
-from tests.web.live_server import CHROMIUM, LiveServer
+from tests.support.live_server import CHROMIUM, LiveServer
 
 pytestmark = [
     pytest.mark.browser,

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import Api, event
-from tests.web.live_server import CHROMIUM, LiveServer
+from tests.support.live_server import CHROMIUM, LiveServer
 from tests.web.test_browser import PASSWORD, Shots, sign_in, wait_for_conversations
 
 

@@ -20,7 +20,7 @@ import pytest
 from onestory.channels.email import EmailSender
 from tests.channels.conftest import FakeMail
 from tests.conftest import event
-from tests.web.live_server import CHROMIUM, LiveServer, free_port
+from tests.support.live_server import CHROMIUM, LiveServer, free_port
 
 pytestmark = [
     pytest.mark.browser,

@@ -140,7 +140,7 @@ def story(
     Returns the ``StoryPage`` document as plain JSON-ready values (datetimes stay datetimes)
     built from plain rows: this is the hottest read of the product, and an ORM object per
     event plus a pydantic model per event and insight cost more than the SQL. The endpoint
-    serialises it with orjson; ``tests/core/test_story.py`` checks that it validates as
+    serialises it with orjson; ``tests/customers/test_story.py`` checks that it validates as
     ``StoryPage`` and serialises exactly as the model would."""
     head = repo.group_head(session, customer_id)
     if head is None:

@@ -22,7 +22,7 @@ from onestory.cli.main import app
 from onestory.config import get_settings
 from onestory.db import create_database
 from onestory.models import ApiKey, Event
-from tests.core.server import ONESTORY, base_env
+from tests.support.server import ONESTORY, base_env
 
 runner = CliRunner()
 

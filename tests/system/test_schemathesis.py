@@ -18,7 +18,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.core.server import Server, base_env, cli
+from tests.support.server import Server, base_env, cli
 
 pytestmark = pytest.mark.slow
 

@@ -12,7 +12,7 @@ from onestory.auth.service import revoke_key
 from onestory.kit.clock import SystemClock
 from onestory.models import ApiKey
 from tests.conftest import Api
-from tests.core.server import Server, base_env, cli
+from tests.support.server import Server, base_env, cli
 
 
 def test_a_revoked_key_is_refused_on_its_next_request_in_process(api: Api) -> None:

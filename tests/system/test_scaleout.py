@@ -15,7 +15,7 @@ import redis
 from onestory.bus.redis import RedisBus
 from onestory.live.hub import RedisHub, customer_channel
 from tests.conftest import PG_UP, REDIS_UP, REDIS_URL, event, make_settings, open_api, pg_schema_url
-from tests.core.server import Server, base_env
+from tests.support.server import Server, base_env
 
 pytestmark = [
     pytest.mark.redis,

@@ -23,7 +23,7 @@ from sqlalchemy import create_engine, func, select
 
 from onestory.conversations.models import Conversation, ConversationMessage
 from onestory.models import Customer, Event, Insight, PipelineJob
-from tests.core.server import Server, base_env, cli, prepare_workers, wait_busy, wait_gone
+from tests.support.server import Server, base_env, cli, prepare_workers, wait_busy, wait_gone
 
 pytestmark = [
     pytest.mark.slow,
