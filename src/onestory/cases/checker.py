@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from fastapi.concurrency import run_in_threadpool
 
-from onestory.cases import service
+from onestory.cases import promise as promise_rules
 from onestory.events.service import Recorded, record
 from onestory.kit.clock import Clock
 from onestory.kit.periodic import Periodic
@@ -24,7 +24,7 @@ async def check_promises(runtime: Runtime, *, clock: Clock | None = None) -> int
 
     def work() -> Recorded:
         with runtime.db.transaction(write=True) as session:
-            drafts = service.break_overdue(session, now=clk.now())
+            drafts = promise_rules.break_overdue(session, now=clk.now())
             return record(session, drafts, clock=clk)
 
     recorded = await run_in_threadpool(work)
