@@ -29,14 +29,13 @@ from typing import Any
 
 import numpy as np
 
-from onestory.proactive.churn import (
+from onestory.proactive.churn_model import (
     DEFAULT_KIND,
     KINDS,
     MODEL_VERSION,
     cross_validate_auc,
-    read_telco_csv,
-    telco_to_features,
 )
+from onestory.proactive.churn_telco import read_telco_csv, telco_to_features
 
 ROOT = Path(__file__).resolve().parents[1]
 REFERENCE_AUC = 0.845

@@ -14,18 +14,10 @@ from sklearn.metrics import roc_auc_score
 
 from onestory.kit.clock import FrozenClock
 from onestory.kit.errors import InvalidInput
-from onestory.proactive.churn import (
-    ChurnFeatures,
-    ChurnModel,
-    FeatureSchema,
-    Kind,
-    Value,
-    describe,
-    infer_schema,
-    read_telco_csv,
-    telco_to_features,
-    train_churn_model,
-)
+from onestory.proactive.churn_explain import describe
+from onestory.proactive.churn_features import ChurnFeatures, FeatureSchema, Value, infer_schema
+from onestory.proactive.churn_model import ChurnModel, Kind, train_churn_model
+from onestory.proactive.churn_telco import read_telco_csv, telco_to_features
 
 T = TypeVar("T")
 Data = tuple[list[ChurnFeatures], list[int], list[ChurnFeatures], list[int]]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
-from onestory.cases import service
+from onestory.cases import promise as promise_rules
 from onestory.kit.clock import Clock
 from onestory.kit.periodic import Periodic
 from onestory.pipeline.uow import UnitOfWork
@@ -21,7 +21,7 @@ async def check_promises(runtime: Runtime, *, clock: Clock | None = None) -> int
     clk = clock or runtime.clock
 
     def work(uow: UnitOfWork) -> int:
-        return len(uow.record(service.break_overdue(uow.session, now=clk.now())).seqs)
+        return len(uow.record(promise_rules.break_overdue(uow.session, now=clk.now())).seqs)
 
     return await runtime.work.run(work)
 

@@ -12,7 +12,10 @@ from sqlalchemy.orm import Session
 
 from onestory.app_state import Runtime
 from onestory.auth.service import Principal
-from onestory.cases import service
+from onestory.cases import case as case_rules
+from onestory.cases import promise as promise_rules
+from onestory.cases import task as task_rules
+from onestory.cases.change import Change
 from onestory.cases.checker import check_promises as run_check
 from onestory.cases.schemas import (
     CaseIn,
@@ -44,7 +47,7 @@ M = TypeVar("M", bound=BaseModel)
 
 
 async def _write(
-    runtime: Runtime, out: type[M], fn: Callable[[Session, datetime], service.Change[Any]]
+    runtime: Runtime, out: type[M], fn: Callable[[Session, datetime], Change[Any]]
 ) -> M:
     """Run a change in one write transaction, record its story events with it, and feed
     them to the pipeline (and live screens) after commit."""
@@ -73,9 +76,9 @@ def story_summary(
 # --- cases -------------------------------------------------------------------------------------
 @router.post("/cases", response_model=CaseOut, status_code=201, summary="Open a case")
 async def create_case(body: CaseIn, runtime: RuntimeDep, _: Writer) -> CaseOut:
-    def fn(s: Session, now: datetime) -> service.Change[Any]:
+    def fn(s: Session, now: datetime) -> Change[Any]:
         root = get_root(s, body.customer_id)
-        return service.open_case(
+        return case_rules.open_case(
             s,
             root.id,
             title=body.title,
@@ -103,20 +106,20 @@ def list_cases(
     ids = None
     if customer_id:
         ids = customers_repo.group_ids(session, get_root(session, customer_id).id)
-    rows = service.list_cases(session, customer_ids=ids, status=status, team=team, limit=limit)
+    rows = case_rules.list_cases(session, customer_ids=ids, status=status, team=team, limit=limit)
     return CaseList(items=[CaseOut.model_validate(c) for c in rows])
 
 
 @router.get("/cases/{case_id}", response_model=CaseOut, summary="One case")
 def get_case(case_id: str, session: SessionDep, _: Reader) -> CaseOut:
-    return CaseOut.model_validate(service.get_case(session, case_id))
+    return CaseOut.model_validate(case_rules.get_case(session, case_id))
 
 
 @router.patch("/cases/{case_id}", response_model=CaseOut, summary="Change or link a case")
 async def patch_case(case_id: str, body: CasePatch, runtime: RuntimeDep, _: Writer) -> CaseOut:
-    def fn(s: Session, now: datetime) -> service.Change[Any]:
-        return service.update_case(
-            s, service.get_case(s, case_id), now=now, **body.model_dump(exclude_none=True)
+    def fn(s: Session, now: datetime) -> Change[Any]:
+        return case_rules.update_case(
+            s, case_rules.get_case(s, case_id), now=now, **body.model_dump(exclude_none=True)
         )
 
     return await _write(runtime, CaseOut, fn)
@@ -125,9 +128,9 @@ async def patch_case(case_id: str, body: CasePatch, runtime: RuntimeDep, _: Writ
 # --- tasks -------------------------------------------------------------------------------------
 @router.post("/tasks", response_model=TaskOut, status_code=201, summary="Create a task")
 async def create_task(body: TaskIn, runtime: RuntimeDep, _: Writer) -> TaskOut:
-    def fn(s: Session, now: datetime) -> service.Change[Any]:
+    def fn(s: Session, now: datetime) -> Change[Any]:
         root = get_root(s, body.customer_id)
-        change = service.create_task(
+        change = task_rules.create_task(
             s,
             root.id,
             kind=body.kind,
@@ -146,12 +149,12 @@ async def create_task(body: TaskIn, runtime: RuntimeDep, _: Writer) -> TaskOut:
         task = change.obj
         if body.promise and task.due_at:
             s.flush()
-            made = service.make_promise(
+            made = promise_rules.make_promise(
                 s,
                 root.id,
                 what=body.promise,
                 who=task.assignee or task.team or "agent",
-                kind=service.TASK_KEEPS.get(task.kind, "other"),
+                kind=task_rules.TASK_KEEPS.get(task.kind, "other"),
                 due_by=task.due_at,
                 window_start=task.window_start,
                 window_end=task.window_end,
@@ -183,7 +186,7 @@ def list_tasks(
     ids = None
     if customer_id:
         ids = customers_repo.group_ids(session, get_root(session, customer_id).id)
-    rows = service.list_tasks(
+    rows = task_rules.list_tasks(
         session, assignee=assignee, team=team, status=status, customer_ids=ids, limit=limit
     )
     now = runtime.clock.now()
@@ -192,7 +195,7 @@ def list_tasks(
 
 @router.get("/tasks/{task_id}", response_model=TaskOut, summary="One task (id or external id)")
 def get_task(task_id: str, session: SessionDep, _: Reader) -> TaskOut:
-    return TaskOut.model_validate(service.get_task(session, task_id))
+    return TaskOut.model_validate(task_rules.get_task(session, task_id))
 
 
 @router.post(
@@ -203,10 +206,10 @@ def get_task(task_id: str, session: SessionDep, _: Reader) -> TaskOut:
 async def update_task_status(
     task_id: str, body: TaskStatusIn, runtime: RuntimeDep, _: Writer
 ) -> TaskOut:
-    def fn(s: Session, now: datetime) -> service.Change[Any]:
-        return service.update_task_status(
+    def fn(s: Session, now: datetime) -> Change[Any]:
+        return task_rules.update_task_status(
             s,
-            service.get_task(s, task_id),
+            task_rules.get_task(s, task_id),
             status=body.status,
             note=body.note,
             assignee=body.assignee,
@@ -221,9 +224,9 @@ async def update_task_status(
 # --- promises ----------------------------------------------------------------------------------
 @router.post("/promises", response_model=PromiseOut, status_code=201, summary="Record a promise")
 async def create_promise(body: PromiseIn, runtime: RuntimeDep, _: Writer) -> PromiseOut:
-    def fn(s: Session, now: datetime) -> service.Change[Any]:
+    def fn(s: Session, now: datetime) -> Change[Any]:
         root = get_root(s, body.customer_id)
-        return service.make_promise(
+        return promise_rules.make_promise(
             s,
             root.id,
             what=body.what,
@@ -251,13 +254,13 @@ def list_promises(
     ids = None
     if customer_id:
         ids = customers_repo.group_ids(session, get_root(session, customer_id).id)
-    rows = service.list_promises(session, customer_ids=ids, status=status, limit=limit)
+    rows = promise_rules.list_promises(session, customer_ids=ids, status=status, limit=limit)
     return PromiseList(items=[PromiseOut.model_validate(p) for p in rows])
 
 
 @router.get("/promises/{promise_id}", response_model=PromiseOut, summary="One promise")
 def get_promise(promise_id: str, session: SessionDep, _: Reader) -> PromiseOut:
-    return PromiseOut.model_validate(service.get_promise(session, promise_id))
+    return PromiseOut.model_validate(promise_rules.get_promise(session, promise_id))
 
 
 @router.post(

@@ -7,7 +7,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from onestory.cases import service
+from onestory.cases import case as case_rules
+from onestory.cases import promise as promise_rules
+from onestory.cases import task as task_rules
 from onestory.cases.models import Task
 from onestory.cases.schemas import (
     CaseOut,
@@ -46,7 +48,7 @@ def _describe(e: Event) -> str:
 
 def task_out(t: Task, now: datetime) -> TaskOut:
     out = TaskOut.model_validate(t)
-    out.overdue = bool(t.due_at and t.due_at < now and t.status not in service.TASK_FINAL)
+    out.overdue = bool(t.due_at and t.due_at < now and t.status not in task_rules.TASK_FINAL)
     return out
 
 
@@ -55,7 +57,7 @@ def summary(session: Session, customer_id: str, *, now: datetime) -> StorySummar
     ids = customers_repo.group_ids(session, root.id)
     cases = [
         CaseOut.model_validate(c)
-        for c in service.list_cases(session, customer_ids=ids, limit=50)
+        for c in case_rules.list_cases(session, customer_ids=ids, limit=50)
         if c.status in ("open", "pending")
     ]
     events = session.scalars(
@@ -85,7 +87,7 @@ def summary(session: Session, customer_id: str, *, now: datetime) -> StorySummar
             .limit(5)
         )
     ]
-    promises = service.list_promises(session, customer_ids=ids, limit=500)
+    promises = promise_rules.list_promises(session, customer_ids=ids, limit=500)
     by_status: dict[str, list[PromiseOut]] = {"open": [], "kept": [], "broken": []}
     for p in promises:
         if p.status in by_status:
@@ -94,10 +96,10 @@ def summary(session: Session, customer_id: str, *, now: datetime) -> StorySummar
     resolved = len(by_status["kept"]) + len(by_status["broken"])
     tasks = [
         task_out(t, now)
-        for t in service.list_tasks(
+        for t in task_rules.list_tasks(
             session,
             customer_ids=ids,
-            status=[s for s in service.TASK_STATUSES if s not in service.TASK_FINAL],
+            status=[s for s in task_rules.TASK_STATUSES if s not in task_rules.TASK_FINAL],
         )
     ]
     return StorySummary(

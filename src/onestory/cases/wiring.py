@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from onestory.cases.checker import PromiseChecker
-from onestory.cases.tasks import cases_projected
+from onestory.cases.handlers import cases_projected
 
 if TYPE_CHECKING:
     from onestory.app_state import Runtime

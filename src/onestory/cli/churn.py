@@ -11,15 +11,9 @@ from onestory.cli.common import open_store
 from onestory.config import get_settings
 from onestory.events.service import EventDraft, record
 from onestory.kit.clock import SystemClock
-from onestory.proactive.churn import (
-    DEFAULT_KIND,
-    KINDS,
-    ChurnFeatures,
-    ChurnModel,
-    read_telco_csv,
-    telco_to_features,
-    train_churn_model,
-)
+from onestory.proactive.churn_features import ChurnFeatures
+from onestory.proactive.churn_model import DEFAULT_KIND, KINDS, ChurnModel, train_churn_model
+from onestory.proactive.churn_telco import read_telco_csv, telco_to_features
 from onestory.proactive.features import store_training_set
 
 app = typer.Typer(help="Churn-risk model: train, score.", no_args_is_help=True)

@@ -17,7 +17,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from onestory.cases import service as cases
+from onestory.cases import case as case_rules
+from onestory.cases import task as task_rules
 from onestory.events.service import EventDraft
 from onestory.kit.ids import new_id
 from onestory.live import messages
@@ -358,7 +359,7 @@ def _perform(
     elif dry:
         status = "dry_run"
     elif act.type == "open_case":
-        change = cases.open_case(
+        change = case_rules.open_case(
             session,
             trig.customer_id,
             title=render(act.title or "", values),
@@ -371,10 +372,10 @@ def _perform(
         drafts.extend(change.drafts)
         details["case_id"] = change.obj.id
     elif act.type == "open_task":
-        change_t = cases.create_task(
+        change_t = task_rules.create_task(
             session,
             trig.customer_id,
-            kind=act.kind if act.kind in cases.TASK_KINDS else "other",
+            kind=act.kind if act.kind in task_rules.TASK_KINDS else "other",
             title=render(act.title or "", values),
             team=act.team,
             due_at=now + timedelta(hours=act.due_in_hours) if act.due_in_hours else None,

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from onestory.cases.models import Promise
 from onestory.customers import repository as customers_repo
 from onestory.models import Customer, Event, Insight
-from onestory.proactive.churn import ChurnFeatures
+from onestory.proactive.churn_features import ChurnFeatures
 from onestory.proactive.guardrails import INBOUND_TYPES
 from onestory.proactive.metrics import CHURN_TYPES
 from onestory.proactive.models import Signal

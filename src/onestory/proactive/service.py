@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from onestory.cases.service import Change
+from onestory.cases.change import Change
 from onestory.events.service import EventDraft
 from onestory.kit.errors import InvalidInput, field_error
 from onestory.proactive.guardrails import _zone

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from fastapi.concurrency import run_in_threadpool
 from sqlalchemy.exc import IntegrityError
 
-from onestory.cases.service import FULFILLING
+from onestory.cases.promise import FULFILLING
 from onestory.proactive.engine import playbooks_acted
 from onestory.proactive.playbooks import specs, sync_files
 from onestory.proactive.scheduler import DeferredSender

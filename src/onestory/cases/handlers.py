@@ -9,7 +9,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from onestory.cases import service
+from onestory.cases import promise as promise_rules
+from onestory.cases import task as task_rules
 from onestory.events import repository as events_repo
 from onestory.kit.clock import ensure_utc
 from onestory.kit.errors import OneStoryError
@@ -47,8 +48,8 @@ def cases_projected(session: Session, events: list[StoredEvent], ctx: StageConte
             _task_update(session, e, ctx, now)
         elif e.type == "visit.completed" and e.payload.get("visit_id"):
             _visit_completed(session, e, ctx, now)
-        elif e.type in service.FULFILLING:
-            for d in service.fulfil_by_event(
+        elif e.type in promise_rules.FULFILLING:
+            for d in promise_rules.fulfil_by_event(
                 session,
                 e.customer_id,
                 event_type=e.type,
@@ -76,8 +77,10 @@ def _promises_from_ai(
                 conf = item.get("confidence")
                 if due is None or (isinstance(conf, int | float) and conf < MIN_CONFIDENCE):
                     continue
-                kind = item.get("kind") if item.get("kind") in service.PROMISE_KINDS else "other"
-                change = service.make_promise(
+                kind = item.get("kind")
+                if kind not in promise_rules.PROMISE_KINDS:
+                    kind = "other"
+                change = promise_rules.make_promise(
                     session,
                     e.customer_id,
                     what=str(item.get("what") or item.get("text") or "promise"),
@@ -104,8 +107,8 @@ def _task_update(session: Session, e: StoredEvent, ctx: StageContext, now: datet
         log.warning("task.updated %s names no task_id/external_id and status; ignored", e.id)
         return
     try:
-        task = service.get_task(session, ref)
-        change = service.update_task_status(
+        task = task_rules.get_task(session, ref)
+        change = task_rules.update_task_status(
             session,
             task,
             status=status,
@@ -127,11 +130,11 @@ def _task_update(session: Session, e: StoredEvent, ctx: StageContext, now: datet
 
 def _visit_completed(session: Session, e: StoredEvent, ctx: StageContext, now: datetime) -> None:
     try:
-        task = service.get_task(session, str(e.payload["visit_id"]))
+        task = task_rules.get_task(session, str(e.payload["visit_id"]))
     except OneStoryError:
         task = None
     if task is not None:
-        change = service.update_task_status(
+        change = task_rules.update_task_status(
             session,
             task,
             status="done",
@@ -145,7 +148,7 @@ def _visit_completed(session: Session, e: StoredEvent, ctx: StageContext, now: d
         drafts = change.drafts
     else:
         assert e.customer_id is not None
-        drafts = service.fulfil_by_event(
+        drafts = promise_rules.fulfil_by_event(
             session,
             e.customer_id,
             event_type=e.type,
