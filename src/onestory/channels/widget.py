@@ -14,11 +14,11 @@ import base64
 import hashlib
 import hmac
 import secrets
-import time
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from onestory.kit.clock import Clock
 from onestory.kit.errors import Forbidden, InvalidInput, Unauthorized, field_error
 from onestory.kit.jsonutil import dumpb, loads
 
@@ -91,9 +91,10 @@ class Tokens:
     v1 tokens carried an unproven email as an identity; they are refused, so a visitor holding
     one starts a new session (the widget does this on its own)."""
 
-    def __init__(self, key: bytes, hours: int) -> None:
+    def __init__(self, key: bytes, hours: int, clock: Clock) -> None:
         self._key = hmac.new(key, b"widget-token", hashlib.sha256).digest()
         self._ttl = hours * 3600
+        self._clock = clock
 
     def _sign(self, body: bytes) -> str:
         mac = hmac.new(self._key, body, hashlib.sha256).digest()
@@ -102,7 +103,7 @@ class Tokens:
     def issue(self, v: Visitor) -> str:
         data = {"v": v.visitor_id, "u": v.user_id, "e": v.email, "n": v.name}
         data["c"] = v.claimed_email
-        data["x"] = int(time.time()) + self._ttl  # type: ignore[assignment]
+        data["x"] = int(self._clock.now().timestamp()) + self._ttl  # type: ignore[assignment]
         body = base64.urlsafe_b64encode(dumpb(data)).decode().rstrip("=")
         return f"v2.{body}.{self._sign(body.encode())}"
 
@@ -115,7 +116,7 @@ class Tokens:
         if not hmac.compare_digest(self._sign(parts[1].encode()), parts[2]):
             raise Unauthorized("the widget token signature is invalid")
         data = loads(base64.urlsafe_b64decode(parts[1] + "=" * (-len(parts[1]) % 4)))
-        if not isinstance(data, dict) or int(data.get("x", 0)) < time.time():
+        if not isinstance(data, dict) or int(data.get("x", 0)) < self._clock.now().timestamp():
             raise Unauthorized("the widget token has expired; start a new session")
         return Visitor(data["v"], data.get("u"), data.get("e"), data.get("n"), data.get("c"))
 

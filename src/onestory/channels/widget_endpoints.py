@@ -94,7 +94,8 @@ class MessageIn(BaseModel):
 def tokens(runtime: Runtime) -> Tokens:
     t: Tokens | None = runtime.services.get("widget_tokens")
     if t is None:
-        t = Tokens(load_secret(runtime.settings), runtime.settings.channels.widget_token_hours)
+        hours = runtime.settings.channels.widget_token_hours
+        t = Tokens(load_secret(runtime.settings), hours, runtime.clock)
         runtime.services["widget_tokens"] = t
     return t
 

@@ -6,7 +6,6 @@ import asyncio
 import csv
 import json
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -137,7 +136,7 @@ def demo(
     if if_empty and existing:
         console.print(f"store already holds {existing} events; demo not loaded")
         return
-    now = datetime.now(UTC)
+    now = SystemClock().now()
     events = list(generate_world(customers=customers, days=days, seed=seed, now=now))
     accepted, rejected = _record_all(iter(events), len(events), "demo")
     console.print(

@@ -8,7 +8,8 @@ and tell a reader what they point at.
 from __future__ import annotations
 
 import os
-import time
+
+from onestory.kit.clock import epoch_ms
 
 _ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 
@@ -24,7 +25,7 @@ def _encode(value: int, length: int) -> str:
 
 def new_id(prefix: str, now_ms: int | None = None) -> str:
     """Return a new id such as ``evt_01JABCDEF...`` with the given prefix."""
-    ms = int(time.time() * 1000) if now_ms is None else now_ms
+    ms = epoch_ms() if now_ms is None else now_ms
     # 26 characters = 130 bits: the timestamp in the first 10, 80 random bits in the last 16.
     v = (ms << 80) | int.from_bytes(os.urandom(10), "big")
     p = _PAIRS

@@ -12,7 +12,6 @@ from __future__ import annotations
 import ipaddress
 import logging
 import math
-import time
 from typing import Protocol
 
 from limits import RateLimitItem, parse
@@ -20,6 +19,7 @@ from limits.storage import MemoryStorage, RedisStorage, Storage
 from limits.strategies import MovingWindowRateLimiter
 from starlette.requests import HTTPConnection
 
+from onestory.kit.clock import epoch_seconds
 from onestory.kit.errors import OneStoryError
 
 log = logging.getLogger(__name__)
@@ -88,7 +88,7 @@ class LimitsRateLimiter:
 
     def _wait(self, item: RateLimitItem, key: tuple[str, ...]) -> int:
         reset = self._window.get_window_stats(item, *key).reset_time
-        return max(1, math.ceil(reset - time.time()))
+        return max(1, math.ceil(reset - epoch_seconds()))
 
     # A counter store that cannot be reached lets requests through (logged): a Redis outage
     # must not lock every agent out or turn the widget into 500s.

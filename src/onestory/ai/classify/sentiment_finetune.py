@@ -24,7 +24,6 @@ from __future__ import annotations
 import logging
 import re
 import threading
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from itertools import product
@@ -47,6 +46,7 @@ from onestory.ai.classify.sentiment import (
     vader_scores,
 )
 from onestory.ai.protocols import Prediction
+from onestory.kit.clock import monotonic
 
 log = logging.getLogger(__name__)
 
@@ -264,7 +264,7 @@ def fine_tune_sentiment(
     for c in range(len(LABELS)):
         weights[y == c] = 1.0 / max(int((y == c).sum()), 1)
     weights /= weights.sum()
-    started = time.monotonic()
+    started = monotonic()
     members = [
         _fine_tune_one(prepared, y, weights, config, config.seed + i) for i in range(config.members)
     ]
@@ -278,7 +278,7 @@ def fine_tune_sentiment(
             "seeds": [config.seed + i for i in range(config.members)],
             "batch_size": config.batch_size,
             "learning_rate": config.learning_rate,
-            "train_seconds": round(time.monotonic() - started, 1),
+            "train_seconds": round(monotonic() - started, 1),
         },
     )
 

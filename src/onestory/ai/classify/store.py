@@ -18,7 +18,6 @@ import re
 import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +25,7 @@ import joblib
 
 from onestory.ai.classify._data import Example, load_examples
 from onestory.kit import privacy
+from onestory.kit.clock import Clock, SystemClock
 
 _VERSION = re.compile(r"^v(\d+)$")
 LATEST = "latest"
@@ -59,8 +59,11 @@ def _atomic_write(path: Path, text: str) -> None:
 class ModelStore:
     """Saves model objects as numbered versions with JSON metadata; one version is active."""
 
-    def __init__(self, directory: Path | str) -> None:
+    def __init__(self, directory: Path | str, *, clock: Clock | None = None) -> None:
         self.directory = Path(directory)
+        # A store on disk is opened from many places (CLI, training, the app); the clock only
+        # stamps metadata, so the system clock is the default and tests may pass their own.
+        self._clock = clock or SystemClock()
 
     def _versions(self) -> list[int]:
         if not self.directory.is_dir():
@@ -125,7 +128,7 @@ class ModelStore:
         target = self.directory / version
         # A half-written directory from a crash is not listed (no meta.json): reuse its slot.
         target.mkdir(exist_ok=True)
-        full_meta = {"trained_at": datetime.now(UTC).isoformat(timespec="seconds"), **meta}
+        full_meta = {"trained_at": self._clock.now().isoformat(timespec="seconds"), **meta}
         full_meta["version"] = version
         if hasattr(model, "version"):
             try:
@@ -221,7 +224,7 @@ class IntentModelStore(ModelStore):
         row: dict[str, str] = {
             "text": text,
             "label": label,
-            "added_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "added_at": self._clock.now().isoformat(timespec="seconds"),
         }
         if source:
             row["source"] = source
