@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterator
 from typing import Annotated
 
@@ -12,6 +11,7 @@ from starlette.requests import HTTPConnection
 
 from onestory.app_state import Runtime
 from onestory.auth.service import Principal, authenticate, revocations
+from onestory.kit import clock
 from onestory.kit.errors import Forbidden, Unauthorized
 from onestory.kit.openapi import API_KEY_SCHEMES
 from onestory.kit.ratelimit import LimitsRateLimiter, NoRateLimits, RateLimiter
@@ -54,7 +54,7 @@ def principal_for(runtime: Runtime, token: str | None) -> Principal:
     if not token:
         raise Unauthorized("send an API key as 'Authorization: Bearer os_...'")
     cache: dict[str, tuple[Principal, float]] = runtime.services.setdefault("principal_cache", {})
-    now = time.monotonic()
+    now = clock.monotonic()
     with runtime.db.engine.connect() as conn:
         seen = revocations(conn)
     if runtime.services.get("principal_cache_revocations") != seen:

@@ -13,7 +13,6 @@ refuses such an origin the same way.
 from __future__ import annotations
 
 import re
-import time
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
@@ -24,6 +23,7 @@ from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from onestory.channels.models import WidgetOrigin
+from onestory.kit import clock
 from onestory.kit.errors import Forbidden, InvalidInput, field_error
 from onestory.kit.http import PROBLEM
 from onestory.kit.jsonutil import dumpb
@@ -122,10 +122,10 @@ class WidgetOrigins:
 
     def allowed_now(self) -> frozenset[str]:
         cached = self._cache
-        if cached is not None and cached[0] > time.monotonic():
+        if cached is not None and cached[0] > clock.monotonic():
             return cached[1]
         allowed = frozenset(self.configured()) | frozenset(self.stored())
-        self._cache = (time.monotonic() + CACHE_SECONDS, allowed)
+        self._cache = (clock.monotonic() + CACHE_SECONDS, allowed)
         return allowed
 
     async def allows(self, origin: str) -> bool:
@@ -133,7 +133,7 @@ class WidgetOrigins:
         if norm is None:
             return False
         cached = self._cache
-        if cached is not None and cached[0] > time.monotonic():
+        if cached is not None and cached[0] > clock.monotonic():
             return norm in cached[1]
         return norm in await run_in_threadpool(self.allowed_now)
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -28,6 +27,7 @@ from onestory.ai.extract.entities import ProductCatalogue
 from onestory.ai.extract.message import EXTRACTOR_NAME, EXTRACTOR_VERSION
 from onestory.ai.protocols import Embedder, Prediction
 from onestory.enrich.settings import AISettings
+from onestory.kit import clock
 
 log = logging.getLogger(__name__)
 
@@ -108,7 +108,7 @@ class Enricher:
 
     @property
     def classifier(self) -> MessageClassifier:
-        now = time.monotonic()
+        now = clock.monotonic()
         if self._classifier is not None and now - self._checked_at > VERSION_CHECK_SECONDS:
             # ``onestory intents train|rollback`` in another process switches the active
             # version; pick it up without a restart.
@@ -122,7 +122,7 @@ class Enricher:
                         self.models_dir, embedder=self.make_embedder()
                     )
                     self._intent_version = self.intent_store.active_version()
-                    self._checked_at = time.monotonic()
+                    self._checked_at = clock.monotonic()
         return self._classifier
 
     def reload(self) -> None:
