@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from onestory.kit.clock import FrozenClock
 from onestory.models import Event
-from onestory.pipeline.runner import _load_events
+from onestory.pipeline.runner import load_events
 from onestory.pipeline.stages import StageContext
 from onestory.proactive.engine import playbooks_acted
 from onestory.proactive.models import ProactiveAction
@@ -121,7 +121,7 @@ def test_duplicate_signal_gets_one_action(capi: Api) -> None:
     with rt.db.transaction(write=True) as s:
         all_seqs = list(s.scalars(select(Event.seq)))
         ctx = StageContext(clock=rt.clock, services=rt.services, stage="act")
-        playbooks_acted(s, _load_events(s, all_seqs), ctx)
+        playbooks_acted(s, load_events(s, all_seqs), ctx)
         assert ctx.drafts == []
     with rt.db.transaction() as s:
         assert s.scalar(select(func.count()).select_from(ProactiveAction)) == before

@@ -167,7 +167,7 @@ class Pipeline:
                 waiting = select(PipelineJob.event_seq).where(
                     PipelineJob.event_seq.in_(list(seqs)), PipelineJob.stage == stage_index
                 )
-                ready = _load_events(rs, list(rs.scalars(waiting)))
+                ready = load_events(rs, list(rs.scalars(waiting)))
                 if ready:
                     for preparer in self.preparers[stage]:
                         self._run(preparer, stage, rs, ready, ctx)
@@ -181,7 +181,7 @@ class Pipeline:
             if not mine:
                 return _Result([], [], Recorded())
             if not skip:
-                events = _load_events(s, mine)
+                events = load_events(s, mine)
                 for handler in self.handlers[stage]:
                     self._run(handler, stage, s, events, ctx)
             job_filter = PipelineJob.event_seq.in_(mine)
@@ -516,5 +516,7 @@ def _stored(
     return out
 
 
-def _load_events(session: Session, seqs: list[int]) -> list[StoredEvent]:
+def load_events(session: Session, seqs: list[int]) -> list[StoredEvent]:
+    """The stored events ``seqs`` as a stage handler sees them (customer ids mapped to the
+    survivor of any merge); for replaying a stage's handler over events already processed."""
     return _stored(session, list(_event_rows(session, seqs).values()))
