@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import socket
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from sqlalchemy import func, select
 
 from onestory.models import Event
 from tests.conftest import Api, event
+from tests.support.live_server import LiveServer, live_server
 
 
 def count_events(api: Api, **where: str) -> int:
@@ -99,6 +102,25 @@ def test_huge_body_is_refused_without_reading_it_all(api: Api) -> None:
         "/v1/events/batch", content=big, headers={**api.headers, "content-type": "application/json"}
     )
     assert r.status_code == 413
+
+
+def _head(server: LiveServer, length: str) -> bytes:
+    return (
+        f"POST /v1/events/batch HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        f"Authorization: Bearer {server.key}\r\nContent-Type: application/json\r\n"
+        f"{length}\r\n\r\n"
+    ).encode()
+
+
+def test_huge_body_is_answered_before_it_is_sent(tmp_path: Path, database_url: str) -> None:
+    """On a real server (the TestClient reads every body before the app sees it): a declared
+    length over the limit is refused with no body byte sent."""
+    with live_server(tmp_path, database_url) as server:
+        limit = server.runtime.settings.ingest.max_body_bytes
+        port = int(server.url.rsplit(":", 1)[1])
+        with socket.create_connection(("127.0.0.1", port), timeout=30) as sock:
+            sock.sendall(_head(server, f"Content-Length: {limit * 100}"))
+            assert sock.recv(64).startswith(b"HTTP/1.1 413")
 
 
 def test_unknown_event_types_are_accepted_as_generic(api: Api) -> None:
