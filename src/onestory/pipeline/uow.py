@@ -1,8 +1,9 @@
 """The one unit of work: a transaction, the clock, and an after-commit buffer.
 
-Endpoints, channels, background jobs and the CLI change the store only through a
-:class:`UnitOfWork`. Events recorded inside it (``uow.record``) and live pushes queued on it
-(``uow.push``) leave the process only after the transaction committed, once: the events'
+Endpoints, channels and background jobs that record story events do it through a
+:class:`UnitOfWork` (the CLI still opens plain transactions: it publishes nothing live and
+the pipeline recovers its job rows at start-up). Events recorded inside it (``uow.record``)
+and live pushes queued on it (``uow.push``) leave the process only after the transaction committed, once: the events'
 seqs go to the pipeline, each story event to the live screens as ``story.recorded``, then the
 queued pushes, in order. A rolled-back unit publishes nothing.
 
@@ -21,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from fastapi.concurrency import run_in_threadpool
 from sqlalchemy.orm import Session
@@ -107,7 +108,3 @@ class Work:
                 channels, message = messages.story_recorded(row)
                 await self.live.publish(channels, message)
 
-
-def pushed(uow: UnitOfWork) -> list[dict[str, Any]]:
-    """The live messages a unit queued (for callers that answer with them)."""
-    return [m for _, m in uow.pushes]
