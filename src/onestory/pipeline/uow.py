@@ -3,9 +3,10 @@
 Endpoints, channels and background jobs that record story events do it through a
 :class:`UnitOfWork` (the CLI still opens plain transactions: it publishes nothing live and
 the pipeline recovers its job rows at start-up). Events recorded inside it (``uow.record``)
-and live pushes queued on it (``uow.push``) leave the process only after the transaction committed, once: the events'
-seqs go to the pipeline, each story event to the live screens as ``story.recorded``, then the
-queued pushes, in order. A rolled-back unit publishes nothing.
+and live pushes queued on it (``uow.push``) leave the process only after the transaction
+committed, once: the events' seqs go to the pipeline, each story event to the live screens
+as ``story.recorded``, then the queued pushes, in order. A rolled-back unit publishes
+nothing.
 
 Usage::
 
@@ -107,4 +108,3 @@ class Work:
             if row["customer_id"]:
                 channels, message = messages.story_recorded(row)
                 await self.live.publish(channels, message)
-
