@@ -10,11 +10,8 @@ import json
 import pkgutil
 import subprocess
 import sys
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
-import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import create_engine
@@ -22,7 +19,6 @@ from sqlalchemy import create_engine
 import onestory
 from onestory.db.base import Base
 from onestory.db.migrate import MIGRATIONS, upgrade
-from tests.conftest import PG_UP, pg_schema_url
 
 ENV_PY = MIGRATIONS / "env.py"
 
@@ -50,21 +46,11 @@ def full_metadata() -> Any:
     return Base.metadata
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def migrated_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'onestory.db'}"
-        return
-    if not PG_UP:
-        pytest.skip("PostgreSQL is not reachable on 127.0.0.1:5432")
-    yield from pg_schema_url()
-
-
 # Search indexes each dialect builds its own way, outside the ORM (migration 0001, rebuilt by
 # 0007): SQLite's FTS5 virtual table ``events_fts`` with its shadow tables, PostgreSQL's GIN
 # expression index on ``to_tsvector(events.text)``. No model can declare them on both
-# dialects, and the search tests (tests/core) exercise them; only these exact reflected
-# objects are skipped, so any other table or index the migrations add still shows up.
+# dialects, and the search tests (tests/customers, tests/events) exercise them; only these
+# exact reflected objects are skipped, so any other table or index the migrations add still shows up.
 SEARCH_INDEX_TABLE_PREFIX = "events_fts"
 SEARCH_INDEXES = {"ix_events_text_fts"}
 
@@ -100,8 +86,9 @@ def schema_differences(url: str) -> list[Any]:
         engine.dispose()
 
 
-def test_migrated_schema_matches_models(migrated_url: str) -> None:
-    diffs = schema_differences(migrated_url)
+def test_migrated_schema_matches_models(database_url: str) -> None:
+    # ``database_url`` (tests/conftest.py): a fresh SQLite file, and a throwaway PostgreSQL schema.
+    diffs = schema_differences(database_url)
     assert not diffs, "migrations and models differ:\n" + "\n".join(repr(d) for d in diffs)
 
 
