@@ -50,7 +50,8 @@ def full_metadata() -> Any:
 # 0007): SQLite's FTS5 virtual table ``events_fts`` with its shadow tables, PostgreSQL's GIN
 # expression index on ``to_tsvector(events.text)``. No model can declare them on both
 # dialects, and the search tests (tests/customers, tests/events) exercise them; only these
-# exact reflected objects are skipped, so any other table or index the migrations add still shows up.
+# exact reflected objects are skipped, so any other table or index the migrations add
+# still shows up.
 SEARCH_INDEX_TABLE_PREFIX = "events_fts"
 SEARCH_INDEXES = {"ix_events_text_fts"}
 
