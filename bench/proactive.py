@@ -36,7 +36,7 @@ from typing import Any
 
 from sqlalchemy import create_engine, select, text
 
-from onestory.app_state import build_runtime, start_runtime, stop_runtime
+from onestory import bootstrap
 from onestory.config import PipelineSettings, Settings
 from onestory.db.migrate import upgrade
 from onestory.events.ingest import ingest_with_retry
@@ -112,16 +112,17 @@ async def run(args: argparse.Namespace, url: str, data_dir: Path) -> dict[str, A
             quiet_start="00:00", quiet_end="00:00", promise_check_seconds=0
         ),
     )
-    runtime = build_runtime(settings)
+    application = bootstrap.build(settings)
+    runtime = application.core
     # For comparisons: the pipeline as it was (one transaction per stage, strict arrival order).
     runtime.pipeline.fused = not args.stage_by_stage
     await asyncio.to_thread(upgrade, runtime.db.engine)
-    await start_runtime(runtime, workers=True)
+    await bootstrap.start(application, workers=True)
     if args.no_priority:
         runtime.pipeline.urgent_types.clear()  # declared by the domains at build and start
-    warm = runtime.services.get("enricher_warm_up")
-    if warm is not None:
-        await warm
+    warm_up = application.enrich.warm_up
+    if warm_up is not None and warm_up.task is not None:
+        await warm_up.task
     rng = random.Random(7)
     tick = 0.1
     per_tick = int(args.rate * tick)
@@ -178,7 +179,7 @@ async def run(args: argparse.Namespace, url: str, data_dir: Path) -> dict[str, A
             if ev.get("event_id") in probes:
                 queued[ev["event_id"]] = received
     pipeline = runtime.pipeline
-    await stop_runtime(runtime)
+    await bootstrap.stop(application)
     lat = [(queued[i] - probes[i]).total_seconds() for i in probe_ids if i in queued]
     return {
         "events_sent": sent,

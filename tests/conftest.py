@@ -18,7 +18,8 @@ from sqlalchemy import create_engine, text
 from onestory.app import create_app
 from onestory.app_state import Runtime
 from onestory.auth.service import create_key
-from onestory.config import Settings
+from onestory.bootstrap import Application
+from onestory.config import IngestSettings, Settings
 from onestory.kit.clock import SystemClock
 
 PG_ROOT = os.environ.get("ONESTORY_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
@@ -67,6 +68,12 @@ def sqlite_url(tmp_path: Path) -> str:
 
 
 def make_settings(tmp_path: Path, database_url: str, **more: Any) -> Settings:
+    # No batch-preparation processes spawned at each app's start (only on a large batch).
+    ingest = more.get("ingest", {})
+    if isinstance(ingest, IngestSettings):
+        more["ingest"] = ingest.model_copy(update={"prepare_warm_up": False})
+    else:
+        more["ingest"] = {"prepare_warm_up": False, **ingest}
     return Settings(data_dir=tmp_path / "var", database_url=database_url, env="test", **more)
 
 
@@ -87,6 +94,12 @@ class Api:
     def runtime(self) -> Runtime:
         runtime: Runtime = self.client.app.state.runtime  # type: ignore[attr-defined]
         return runtime
+
+    @property
+    def application(self) -> Application:
+        """The composed application: each domain's plugin and the services it offers."""
+        application: Application = self.client.app.state.application  # type: ignore[attr-defined]
+        return application
 
     def post(self, path: str, **kw: Any) -> Any:
         return self.client.post(path, headers={**self.headers, **kw.pop("headers", {})}, **kw)

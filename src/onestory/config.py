@@ -58,6 +58,9 @@ class IngestSettings(BaseModel):
     prepare_processes: int | None = Field(default=None, ge=0, le=32)
     # Bodies at least this large go to a worker; smaller ones are prepared in-process.
     prepare_min_bytes: int = Field(default=64 * 1024, ge=0)
+    # Start those processes in the background at start-up rather than on the first large
+    # batch (the test suite switches it off: it starts hundreds of short-lived apps).
+    prepare_warm_up: bool = True
 
 
 class LimitsSettings(BaseModel):
@@ -129,6 +132,10 @@ class Settings(BaseSettings):
     proactive: ProactiveSettings = ProactiveSettings()
     web: WebSettings = WebSettings()
     limits: LimitsSettings = LimitsSettings()
+    # Which background services this process runs, by name (bootstrap.py lists them: outbox,
+    # promise-checker, deferred-sender, ai-warm-up, ...). Empty: every one (the single-process
+    # server); e.g. ONESTORY_BACKGROUND='["outbox"]' for a process that only delivers.
+    background: list[str] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _default_database(self) -> Settings:
@@ -153,6 +160,13 @@ def with_generated_secrets(settings: Settings) -> Settings:
     if not update:
         return settings
     return settings.model_copy(update={"channels": channels.model_copy(update=update)})
+
+
+def load_secret(settings: Settings) -> bytes:
+    """The app secret: ``ONESTORY_SECRET_KEY``, else one generated once in ``data_dir``."""
+    if settings.secret_key:
+        return settings.secret_key.encode()
+    return persisted_secret(settings.data_dir, "secret_key", nbytes=48).encode()
 
 
 @lru_cache(maxsize=1)

@@ -35,7 +35,8 @@ def open_frozen_api(settings: Settings, clock: FrozenClock, **proactive: Any) ->
             _k, secret = create_key(s, "admin", ["admin"], clock=SystemClock())
         # The enrich stage waits for the AI models inside its transaction (holding SQLite's
         # write lock): let them load before the test writes anything.
-        warm = runtime.services.get("enricher_warm_up")
+        warm_up = app.state.application.enrich.warm_up
+        warm = warm_up.task if warm_up is not None else None
         if warm is not None:
 
             async def loaded() -> None:

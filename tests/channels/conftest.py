@@ -56,14 +56,15 @@ class Channels:
         self.mail = FakeMail()
         runtime = api.runtime
         settings = runtime.settings.channels
-        outbox = runtime.services["outbox"]
+        outbox = api.application.channels.outbox
         outbox.senders["email"] = EmailSender(self.mail, settings.email)
         sms = SmsSender(self.sms, settings.twilio, f"{BASE}/v1/channels/twilio/status")
         outbox.senders["sms"] = sms
         outbox.senders["whatsapp"] = sms
         # The AI models load in the background at start-up (slow only once per process);
         # waiting here keeps the live-latency waits below honest.
-        warm = runtime.services.get("enricher_warm_up")
+        warm_up = api.application.enrich.warm_up
+        warm = warm_up.task if warm_up is not None else None
         if warm is not None:
 
             async def loaded() -> None:
@@ -73,14 +74,16 @@ class Channels:
 
     @property
     def smtp_port(self) -> int:
-        port: int = self.api.runtime.services["email_server"].port
-        return port
+        server = self.api.application.channels.email_server
+        assert server is not None and server.port is not None
+        return server.port
 
     def settle(self) -> None:
         """Drain the pipeline and the outbox until both are idle."""
         for _ in range(4):
             self.api.drain()
-            self.api.client.portal.call(self.api.runtime.services["outbox"].idle, 10.0)  # type: ignore[union-attr]
+            outbox = self.api.application.channels.outbox
+            self.api.client.portal.call(outbox.idle, 10.0)  # type: ignore[union-attr]
         self.api.drain()
 
 

@@ -12,7 +12,6 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from onestory.channels.inbound import receive
 from onestory.events.service import ItemOutcome
 from onestory.live.hub import conversation_channel
 from onestory.models import Event
@@ -32,13 +31,14 @@ def test_concurrent_messages_share_one_transaction_and_each_sender_gets_its_outc
     api: Api,
 ) -> None:
     runtime = api.runtime
+    inbound = api.application.channels.inbound
     requests = [[chat(f"c{i}@example.com", f"m{i}")] for i in range(20)]
     requests.append([chat("not-an-email", "bad")])  # refused, alone
     requests.append([chat("c3@example.com", "m3")])  # the same message again
     requests.append([chat("d1@example.com", "d1"), chat("d2@example.com", "d2")])
 
     async def send_all() -> list[list[ItemOutcome]]:
-        return list(await asyncio.gather(*(receive(runtime, r) for r in requests)))
+        return list(await asyncio.gather(*(inbound.receive(r) for r in requests)))
 
     results = api.client.portal.call(send_all)  # type: ignore[union-attr]
 
@@ -69,10 +69,11 @@ def test_concurrent_messages_share_one_transaction_and_each_sender_gets_its_outc
 
 def test_a_sender_that_goes_away_does_not_lose_its_message_or_anyone_elses(api: Api) -> None:
     runtime = api.runtime
+    inbound = api.application.channels.inbound
 
     async def scenario() -> tuple[list[list[ItemOutcome]], bool]:
         tasks = [
-            asyncio.create_task(receive(runtime, [chat(f"g{i}@example.com", f"g{i}")]))
+            asyncio.create_task(inbound.receive([chat(f"g{i}@example.com", f"g{i}")]))
             for i in range(5)
         ]
         await asyncio.sleep(0)  # every request is queued
@@ -94,9 +95,10 @@ def test_a_sender_that_goes_away_does_not_lose_its_message_or_anyone_elses(api: 
 
 def test_message_is_on_the_conversation_channel_before_the_sender_hears_back(api: Api) -> None:
     runtime = api.runtime
+    inbound = api.application.channels.inbound
 
     async def first() -> list[ItemOutcome]:
-        return await receive(runtime, [chat("ada@example.com", "hello", "Hello")])
+        return await inbound.receive([chat("ada@example.com", "hello", "Hello")])
 
     (o,) = api.client.portal.call(first)  # type: ignore[union-attr]
     api.drain()  # the pipeline opens the conversation
@@ -105,7 +107,7 @@ def test_message_is_on_the_conversation_channel_before_the_sender_hears_back(api
     async def second() -> tuple[str | None, list[dict[str, Any]]]:
         sub = runtime.live.subscribe({conversation_channel(conv["id"])})
         try:
-            (out,) = await receive(runtime, [chat("ada@example.com", "again", "Still late")])
+            (out,) = await inbound.receive([chat("ada@example.com", "again", "Still late")])
             seen = []
             while not sub.queue.empty():
                 seen.append(sub.queue.get_nowait())

@@ -130,7 +130,7 @@ def test_outbound_service_and_crash_mid_send(chan: Channels) -> None:
     sms_in(chan, "SM" + "c" * 32, "Hi")
     chan.settle()
     conv = the_conversation(chan)
-    outbound = api.runtime.services["outbound"]
+    outbound = api.application.channels.outbound
     # Another domain (a playbook) queues a message with no channel: the current one is used.
     event_id = api.client.portal.call(  # type: ignore[union-attr]
         lambda: outbound.queue(conv["customer_id"], "Your refund is on its way", author="ai")
@@ -140,7 +140,7 @@ def test_outbound_service_and_crash_mid_send(chan: Channels) -> None:
     msg = the_conversation(chan)["messages"][-1]
     assert (msg["event_id"], msg["author"], msg["status"]) == (event_id, "ai", "sent")
     # A worker died after claiming a row: at start-up it is failed, never sent again.
-    outbox = api.runtime.services["outbox"]
+    outbox = api.application.channels.outbox
     with api.runtime.db.transaction(write=True) as s:
         item = s.scalars(select(OutboxItem)).one()
         item.status = "sending"

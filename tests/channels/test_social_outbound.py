@@ -87,7 +87,7 @@ def reply(chan: Channels, text: str) -> dict[str, Any]:
 
 
 def use(chan: Channels, sender: SocialSender) -> None:
-    chan.api.runtime.services["outbox"].senders["social"] = sender
+    chan.api.application.channels.outbox.senders["social"] = sender
 
 
 def test_a_reply_to_a_social_post_is_posted_signed_to_the_integration(

@@ -13,7 +13,6 @@ from sqlalchemy import select
 
 from onestory.ai.protocols import Prediction
 from onestory.config import Settings
-from onestory.enrich.engine import Enricher
 from onestory.models import Event
 from tests.conftest import Api, event, make_settings, open_api
 from tests.enrich.test_intent_governance import retrain
@@ -132,7 +131,8 @@ def test_emoji_long_and_textless_events_are_processed(api: Api) -> None:
 
 
 def test_a_failing_model_degrades_to_unknown_and_never_blocks(api: Api) -> None:
-    enricher: Enricher = api.runtime.services["enricher"]
+    enricher = api.application.enrich.enricher
+    assert enricher is not None
 
     class Broken:
         name = "broken-intent"
@@ -193,7 +193,8 @@ def test_correction_becomes_training_data_and_models_roll_back(api: Api) -> None
     assert fixed["value"]["label"] == "account_locked"
     assert fixed["value"]["corrected"] is True
 
-    enricher: Enricher = api.runtime.services["enricher"]
+    enricher = api.application.enrich.enricher
+    assert enricher is not None
     lines = enricher.intent_store.corrections_path.read_text().splitlines()
     assert len(lines) == 1
     assert "account_locked" in lines[0]
@@ -216,7 +217,8 @@ def test_correction_becomes_training_data_and_models_roll_back(api: Api) -> None
 def test_retrain_keeps_a_brands_own_training_set(api: Api) -> None:
     from onestory.ai.classify import Example, starter_examples, train_and_save
 
-    enricher: Enricher = api.runtime.services["enricher"]
+    enricher = api.application.enrich.enricher
+    assert enricher is not None
     brand = [
         Example(text, "loyalty_points")
         for text in (

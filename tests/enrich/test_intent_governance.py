@@ -10,7 +10,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from onestory.enrich.engine import Enricher
 from onestory.models import Job
 from tests.conftest import Api, event, make_settings, open_api
 
@@ -63,7 +62,8 @@ def test_an_agent_cannot_add_intents_and_poisoned_corrections_never_train(api: A
         assert err["field"] == "label" and "account_locked" in err["allowed"]
     assert correct(api, event_id, "account_locked", agent).json()["new_label"] is False
     # Corrections written before this rule (or by hand) with labels outside the taxonomy...
-    enricher: Enricher = api.runtime.services["enricher"]
+    enricher = api.application.enrich.enricher
+    assert enricher is not None
     enricher.intent_store.add_correction("zzz qqq", "bgx63f")
     # ...and an intent a manager adds on purpose.
     manager = api.new_key(["ai:manage", "conversations:write", "customers:read"])
@@ -93,7 +93,8 @@ def test_an_agent_cannot_add_intents_and_poisoned_corrections_never_train(api: A
 def test_a_failed_retrain_says_why_and_keeps_the_active_model(api: Api) -> None:
     from onestory.ai.classify import starter_examples, train_and_save
 
-    enricher: Enricher = api.runtime.services["enricher"]
+    enricher = api.application.enrich.enricher
+    assert enricher is not None
     _m, trained = train_and_save(enricher.intent_store, starter_examples())
     enricher.reload()
     (enricher.intent_store.directory / trained.version / "examples.jsonl").write_text("not json\n")

@@ -56,8 +56,8 @@ def answer_shape(body: dict[str, Any]) -> list[tuple[int, bool, list[str]]]:
 
 
 def test_worker_prepared_batch_answers_like_in_process(pooled: Api, inprocess: Api) -> None:
-    assert isinstance(pooled.runtime.services["prepare_pool"], PreparePool)
-    assert "prepare_pool" not in inprocess.runtime.services
+    assert isinstance(pooled.application.events.pool, PreparePool)
+    assert inprocess.application.events.pool is None
     a = pooled.post("/v1/events/batch", json=mixed_batch())
     b = inprocess.post("/v1/events/batch", json=mixed_batch())
     assert a.status_code == b.status_code == 207
@@ -73,7 +73,8 @@ def test_worker_prepared_batch_answers_like_in_process(pooled: Api, inprocess: A
     assert texts and not any("4111" in t for t in texts)
     # With another large batch in flight the worker prepares the whole batch (no split):
     # the same answers.
-    pool: PreparePool = pooled.runtime.services["prepare_pool"]
+    pool = pooled.application.events.pool
+    assert pool is not None
     pool.batches_in_flight += 1
     try:
         again = [{**e, "source": "other"} if isinstance(e, dict) else e for e in mixed_batch()]
@@ -99,7 +100,8 @@ def test_malformed_bodies_get_the_same_problems_from_a_worker(pooled: Api) -> No
 
 
 def test_a_killed_worker_costs_nothing_but_speed(pooled: Api) -> None:
-    pool: PreparePool = pooled.runtime.services["prepare_pool"]
+    pool = pooled.application.events.pool
+    assert pool is not None
     pooled.client.portal.call(pool.warm_up)  # type: ignore[union-attr]
     executor = pool._executor
     assert executor is not None

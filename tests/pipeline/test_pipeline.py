@@ -13,7 +13,8 @@ import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
-from onestory.app_state import Runtime, build_runtime, start_runtime, stop_runtime
+from onestory import bootstrap
+from onestory.app_state import Runtime
 from onestory.config import Settings
 from onestory.db.migrate import upgrade
 from onestory.events.ingest import ingest_with_retry
@@ -32,7 +33,7 @@ def quiet_settings(tmp_path: Path, database_url: str) -> Settings:
 
 @pytest.fixture
 def runtime(quiet_settings: Settings) -> Iterator[Runtime]:
-    rt = build_runtime(quiet_settings)
+    rt = bootstrap.build(quiet_settings).core
     upgrade(rt.db.engine)
     yield rt
     rt.db.dispose()
@@ -99,17 +100,18 @@ def test_restart_recovers_every_unprocessed_job(quiet_settings: Settings) -> Non
         assert {stage for stage, _, _ in jobs(api.runtime).values()} == {0}
         original = set(jobs(api.runtime))
 
-    rt = build_runtime(quiet_settings)
+    application = bootstrap.build(quiet_settings)
+    rt = application.core
     seen = {stage: Seen() for stage in STAGES}
     for stage, handler in seen.items():
         rt.pipeline.add_handler(stage, handler)
 
     async def run() -> None:
-        await start_runtime(rt, workers=True)
+        await bootstrap.start(application, workers=True)
         try:
             await rt.pipeline.drain(30)
         finally:
-            await stop_runtime(rt)
+            await bootstrap.stop(application)
 
     asyncio.run(run())
     for stage in STAGES:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from onestory.app_state import build_runtime
+from onestory import bootstrap
 from onestory.db.migrate import upgrade
 from onestory.events.ingest import ingest_with_retry
 from onestory.events.service import EventDraft
@@ -24,7 +24,7 @@ class Refused(Exception):
 def test_commit_publishes_events_then_pushes_and_rollback_publishes_nothing(
     tmp_path: Path,
 ) -> None:
-    runtime = build_runtime(make_settings(tmp_path, f"sqlite:///{tmp_path / 'uow.db'}"))
+    runtime = bootstrap.build(make_settings(tmp_path, f"sqlite:///{tmp_path / 'uow.db'}")).core
     upgrade(runtime.db.engine)
     env = {
         "type": "note.added",

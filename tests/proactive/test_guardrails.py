@@ -120,8 +120,8 @@ def test_duplicate_signal_gets_one_action(capi: Api) -> None:
         before = s.scalar(select(func.count()).select_from(ProactiveAction))
     with rt.db.transaction(write=True) as s:
         all_seqs = list(s.scalars(select(Event.seq)))
-        ctx = StageContext(clock=rt.clock, services=rt.services, stage="act")
-        playbooks_acted(s, load_events(s, all_seqs), ctx)
+        ctx = StageContext(clock=rt.clock, stage="act")
+        playbooks_acted(s, load_events(s, all_seqs), ctx, rt.settings.proactive, rt.live)
         assert ctx.drafts == []
     with rt.db.transaction() as s:
         assert s.scalar(select(func.count()).select_from(ProactiveAction)) == before

@@ -17,6 +17,7 @@ import uvicorn
 from onestory.app import create_app
 from onestory.app_state import Runtime
 from onestory.auth.service import create_key
+from onestory.bootstrap import Application
 from onestory.config import Settings
 from onestory.kit.clock import SystemClock
 from onestory.users import service
@@ -36,6 +37,7 @@ class LiveServer:
     url: str
     runtime: Runtime
     key: str
+    application: Application
 
     def add_user(self, username: str, role: str, password: str) -> None:
         with self.runtime.db.transaction(write=True) as s:
@@ -73,6 +75,7 @@ def live_server(tmp_path: Path, database_url: str) -> Iterator[LiveServer]:
         data_dir=tmp_path / "var",
         database_url=database_url,
         env="test",
+        ingest={"prepare_warm_up": False},
         base_url=f"http://127.0.0.1:{port}",
     )
     app = create_app(settings)
@@ -88,7 +91,7 @@ def live_server(tmp_path: Path, database_url: str) -> Iterator[LiveServer]:
     with runtime.db.transaction() as s:
         _k, key = create_key(s, "browser-tests", ["admin"], clock=SystemClock())
     try:
-        yield LiveServer(f"http://127.0.0.1:{port}", runtime, key)
+        yield LiveServer(f"http://127.0.0.1:{port}", runtime, key, app.state.application)
     finally:
         server.should_exit = True
         thread.join(timeout=30)

@@ -81,7 +81,7 @@ def test_agent_and_technician_day(server: LiveServer, browser: Any, tmp_path: Pa
 
     shots = Shots(tmp_path)
     mail = FakeMail()
-    server.runtime.services["outbox"].senders["email"] = EmailSender(
+    server.application.channels.outbox.senders["email"] = EmailSender(
         mail, server.runtime.settings.channels.email
     )
     server.add_user("amy", "agent", PASSWORD)

@@ -94,7 +94,7 @@ def test_widget_on_another_origin(server: LiveServer, browser: Any) -> None:
     from playwright.sync_api import expect
 
     mail = FakeMail()
-    outbox = server.runtime.services["outbox"]
+    outbox = server.application.channels.outbox
     outbox.senders["email"] = EmailSender(mail, server.runtime.settings.channels.email)
     server.add_user("amy", "agent", "a long enough password")
     ada_id = server.post("/v1/events", event(email=ADA, name="Ada", payload={"text": SECRET}))

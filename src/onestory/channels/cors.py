@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from fastapi.concurrency import run_in_threadpool
@@ -22,14 +21,12 @@ from sqlalchemy import delete, select
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from onestory.app_state import Runtime
 from onestory.channels.models import WidgetOrigin
 from onestory.kit import clock
 from onestory.kit.errors import Forbidden, InvalidInput, field_error
 from onestory.kit.http import PROBLEM
 from onestory.kit.jsonutil import dumpb
-
-if TYPE_CHECKING:
-    from onestory.app_state import Runtime
 
 PREFIX = "/v1/widget/"
 # The script itself is loaded by a <script> tag, which is not subject to CORS.
@@ -98,7 +95,8 @@ def same_origin(scope: Scope, origin: str, runtime: Runtime) -> bool:
 
 
 class WidgetOrigins:
-    """The allowed origins of the widget (``runtime.services["widget_origins"]``)."""
+    """The allowed origins of the widget: configured ones and those an admin stored (one per
+    application: the channels plugin's ``origins``)."""
 
     def __init__(self, runtime: Runtime) -> None:
         self.runtime = runtime
@@ -138,22 +136,15 @@ class WidgetOrigins:
         return norm in await run_in_threadpool(self.allowed_now)
 
 
-def widget_origins(runtime: Runtime) -> WidgetOrigins:
-    found: WidgetOrigins | None = runtime.services.get("widget_origins")
-    if found is None:
-        found = runtime.services["widget_origins"] = WidgetOrigins(runtime)
-    return found
-
-
-async def origin_refused(scope: Scope, runtime: Runtime) -> str | None:
+async def origin_refused(scope: Scope, origins: WidgetOrigins) -> str | None:
     """Why a browser request to the widget must be refused (None: it may go on).
 
     No ``Origin`` header means no browser page is behind the request (a server, a test
     client): there is nothing for CORS to protect then."""
     origin = Headers(scope=scope).get("origin")
-    if origin is None or same_origin(scope, origin, runtime):
+    if origin is None or same_origin(scope, origin, origins.runtime):
         return None
-    if await widget_origins(runtime).allows(origin):
+    if await origins.allows(origin):
         return None
     return (
         f"the origin {origin[:200]!r} may not use this widget (see PUT /v1/channels/widget/origins)"
@@ -163,8 +154,9 @@ async def origin_refused(scope: Scope, runtime: Runtime) -> str | None:
 class WidgetCors:
     """ASGI middleware: CORS for ``/v1/widget/*`` only, from allowed origins only."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, origins: WidgetOrigins) -> None:
         self.app = app
+        self.origins = origins
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path: str = scope.get("path", "")
@@ -173,11 +165,10 @@ class WidgetCors:
             return
         headers = Headers(scope=scope)
         origin = headers.get("origin")
-        runtime: Runtime = scope["app"].state.runtime
-        if origin is None or same_origin(scope, origin, runtime):
+        if origin is None or same_origin(scope, origin, self.origins.runtime):
             await self.app(scope, receive, send)
             return
-        refused = await origin_refused(scope, runtime)
+        refused = await origin_refused(scope, self.origins)
         preflight = scope["method"] == "OPTIONS" and "access-control-request-method" in headers
         if refused is not None:
             if path == SCRIPT and scope["method"] == "GET":

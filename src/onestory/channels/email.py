@@ -12,19 +12,17 @@ import smtplib
 from email.message import EmailMessage
 from email.utils import formatdate, getaddresses, parseaddr
 from html.parser import HTMLParser
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
+from onestory.app_state import Runtime
 from onestory.channels.base import MailTransport, OutboundMessage, SendResult
-from onestory.channels.inbound import receive
+from onestory.channels.inbound import Inbound
 from onestory.channels.settings import EmailSettings
 from onestory.conversations import repository as conv_repo
 from onestory.customers import repository as customers_repo
 from onestory.customers.identity import normalize_email
-
-if TYPE_CHECKING:
-    from onestory.app_state import Runtime
 
 log = logging.getLogger(__name__)
 
@@ -215,7 +213,7 @@ def _lookup(runtime: Runtime, parsed: dict[str, Any]) -> tuple[str | None, bool]
     return conversation_id, known
 
 
-async def receive_mail(runtime: Runtime, raw: bytes) -> dict[str, Any]:
+async def receive_mail(runtime: Runtime, inbound: Inbound, raw: bytes) -> dict[str, Any]:
     """Record one inbound email; answers ``{"id", "customer_id", "duplicate"}``."""
     settings = runtime.settings.channels.email
     parsed = await asyncio.to_thread(parse, raw, settings)
@@ -252,7 +250,7 @@ async def receive_mail(runtime: Runtime, raw: bytes) -> dict[str, Any]:
         "payload": {k: v for k, v in payload.items() if v is not None},
         "idempotency_key": f"mid:{key}"[:200],
     }
-    (outcome,) = await receive(runtime, [envelope])
+    (outcome,) = await inbound.receive([envelope])
     if outcome.status >= 400:
         reasons = "; ".join(f"{e['field']}: {e['reason']}" for e in outcome.errors)[:300]
         code = 552 if outcome.status == 413 else 550
@@ -264,8 +262,9 @@ async def receive_mail(runtime: Runtime, raw: bytes) -> dict[str, Any]:
 class InboundHandler:
     """aiosmtpd handler: each accepted message becomes a ``message.received`` event."""
 
-    def __init__(self, runtime: Runtime) -> None:
+    def __init__(self, runtime: Runtime, inbound: Inbound) -> None:
         self.runtime = runtime
+        self.inbound = inbound
 
     async def handle_RCPT(
         self,
@@ -286,7 +285,7 @@ class InboundHandler:
         if not isinstance(raw, bytes):
             raw = str(raw or "").encode()
         try:
-            result = await receive_mail(self.runtime, raw)
+            result = await receive_mail(self.runtime, self.inbound, raw)
         except MailRejected as exc:
             return f"{exc.code} {exc.reason}"
         except Exception:
@@ -296,16 +295,19 @@ class InboundHandler:
 
 
 class InboundServer:
-    """The inbound SMTP server on the app's event loop (started by ``runtime.on_start``)."""
+    """The inbound SMTP server on the app's event loop (a background service)."""
 
-    def __init__(self, runtime: Runtime) -> None:
+    name = "email-inbound"
+
+    def __init__(self, runtime: Runtime, inbound: Inbound) -> None:
         self.runtime = runtime
+        self.inbound = inbound
         self.server: asyncio.base_events.Server | None = None
         self.port: int | None = None
 
     async def start(self) -> None:
         s = self.runtime.settings.channels.email
-        handler = InboundHandler(self.runtime)
+        handler = InboundHandler(self.runtime, self.inbound)
         loop = asyncio.get_running_loop()
         self.server = await loop.create_server(
             lambda: SMTP(

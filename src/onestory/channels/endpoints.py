@@ -20,13 +20,12 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy import select
 
 from onestory.app_state import Runtime
+from onestory.auth.guard import bearer_token
 from onestory.channels import twilio
 from onestory.channels.email import MailRejected, receive_mail
-from onestory.channels.inbound import raise_for, receive
-from onestory.channels.widget_admin import router as widget_admin_router
-from onestory.channels.widget_endpoints import router as widget_router
+from onestory.channels.inbound import Inbound, raise_for
 from onestory.conversations.models import OutboxItem
-from onestory.deps import RuntimeDep, bearer_token, principal_for
+from onestory.deps import RuntimeDep
 from onestory.events.schemas import Identifiers
 from onestory.events.service import ItemOutcome
 from onestory.kit import signing
@@ -40,10 +39,6 @@ from onestory.kit.errors import (
 )
 from onestory.kit.http import ORJSONResponse
 from onestory.kit.jsonutil import loads
-
-router = APIRouter(tags=["channels"])
-router.include_router(widget_router)
-router.include_router(widget_admin_router)
 
 MAX_WEBHOOK_BYTES = 2 * 1024 * 1024
 TWIML_OK = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
@@ -89,7 +84,7 @@ def _authorize(runtime: Runtime, request: Request, body: bytes) -> None:
             tolerance_seconds=channels.signature_tolerance_seconds,
         )
         return
-    principal = principal_for(runtime, bearer_token(request))
+    principal = runtime.guard.principal(bearer_token(request))
     if not principal.allows("events:write"):
         raise Forbidden("this key lacks the 'events:write' scope")
 
@@ -125,48 +120,12 @@ async def _twilio_params(runtime: Runtime, request: Request) -> dict[str, str]:
     return params
 
 
-@router.post(
-    "/channels/twilio/messages",
-    summary="Twilio inbound SMS/WhatsApp webhook (signed)",
-    response_class=Response,
-)
-async def twilio_inbound(request: Request, runtime: RuntimeDep) -> Response:
-    params = await _twilio_params(runtime, request)
-    if not params.get("From") or not (params.get("MessageSid") or params.get("SmsSid")):
-        raise InvalidInput(
-            "not a Twilio message webhook",
-            errors=[field_error("From", "From and MessageSid are required")],
-        )
-    env = twilio.inbound_envelope(params, runtime.clock.now())
-    (outcome,) = await receive(runtime, [env])
-    raise_for(outcome)
-    return Response(
-        TWIML_OK,
-        media_type="text/xml",
-        headers={
-            "X-OneStory-Event": escape(outcome.id or ""),
-            "X-OneStory-Duplicate": "true" if outcome.duplicate else "false",
-        },
-    )
-
-
 def _outbound_by_sid(runtime: Runtime, sid: str) -> tuple[str, str] | None:
     with runtime.db.transaction() as s:
         row = s.execute(
             select(OutboxItem.event_id, OutboxItem.customer_id).where(OutboxItem.provider_id == sid)
         ).first()
     return (row[0], row[1]) if row else None
-
-
-@router.post("/channels/twilio/status", summary="Twilio delivery status callback (signed)")
-async def twilio_status(request: Request, runtime: RuntimeDep) -> Response:
-    params = await _twilio_params(runtime, request)
-    sid = params.get("MessageSid") or params.get("SmsSid") or ""
-    found = await run_in_threadpool(_outbound_by_sid, runtime, sid) if sid else None
-    if found is None:
-        raise NotFound(f"no outbound message with provider id {sid!r}")
-    env = twilio.status_envelope(params, runtime.clock.now(), found[0], found[1])
-    return _result(await receive(runtime, [env]))
 
 
 # --- Voice ---------------------------------------------------------------------------------
@@ -237,22 +196,6 @@ def voice_envelopes(ev: VoiceEvent) -> list[dict[str, Any]]:
     ]
 
 
-@router.post("/channels/voice/events", summary="Call lifecycle and transcript segments")
-async def voice_events(request: Request, runtime: RuntimeDep) -> Response:
-    body = await _body(request)
-    _authorize(runtime, request, body)
-    try:
-        ev = VoiceEvent.model_validate(_json(body))
-    except ValidationError as exc:
-        raise InvalidInput(
-            "the voice event is invalid",
-            errors=[field_error(".".join(map(str, e["loc"])), e["msg"]) for e in exc.errors()],
-        ) from exc
-    if ev.event == "transcript" and not ev.segments:
-        raise InvalidInput("a transcript needs segments", errors=[field_error("segments", "empty")])
-    return _result(await receive(runtime, voice_envelopes(ev)))
-
-
 # --- Social, in-app / API, raw email --------------------------------------------------------
 class SocialIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -265,43 +208,6 @@ class SocialIn(BaseModel):
     public: bool = False
 
 
-@router.post("/channels/social/{network}", summary="Generic social webhook")
-async def social(
-    network: Annotated[str, Path(pattern=r"^[a-z0-9_-]{1,40}$")],
-    request: Request,
-    runtime: RuntimeDep,
-) -> Response:
-    body = await _body(request)
-    _authorize(runtime, request, body)
-    try:
-        post = SocialIn.model_validate(_json(body))
-    except ValidationError as exc:
-        raise InvalidInput(
-            "the social message is invalid",
-            errors=[field_error(".".join(map(str, e["loc"])), e["msg"]) for e in exc.errors()],
-        ) from exc
-    customer: dict[str, Any] = {"social": {network: post.handle}}
-    if post.name:
-        customer["name"] = post.name
-    env = {
-        "type": "message.received",
-        "source": f"social.{network}",
-        "channel": "social",
-        "occurred_at": post.occurred_at.isoformat(),
-        "customer": customer,
-        "payload": {
-            "text": post.text,
-            "author": "customer",
-            "message_id": post.id,
-            "network": network,
-            "public": post.public,
-            **({"url": post.url} if post.url else {}),
-        },
-        "idempotency_key": f"post:{post.id}",
-    }
-    return _result(await receive(runtime, [env]))
-
-
 class AppMessageIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     message_id: str = Field(min_length=1, max_length=200)
@@ -312,40 +218,132 @@ class AppMessageIn(BaseModel):
     attachments: list[dict[str, Any]] = Field(default_factory=list, max_length=20)
 
 
-@router.post("/channels/app/messages", summary="In-app / API message from a customer")
-async def app_message(request: Request, runtime: RuntimeDep) -> Response:
-    body = await _body(request)
-    _authorize(runtime, request, body)
-    try:
-        m = AppMessageIn.model_validate(_json(body))
-    except ValidationError as exc:
-        raise InvalidInput(
-            "the message is invalid",
-            errors=[field_error(".".join(map(str, e["loc"])), e["msg"]) for e in exc.errors()],
-        ) from exc
-    env = {
-        "type": "message.received",
-        "source": m.channel,
-        "channel": m.channel,
-        "occurred_at": m.occurred_at.isoformat(),
-        "customer": m.customer.model_dump(exclude_defaults=True),
-        "payload": {
-            "text": m.text,
-            "author": "customer",
-            "message_id": m.message_id,
-            "attachments": m.attachments,
-        },
-        "idempotency_key": f"msg:{m.message_id}",
-    }
-    return _result(await receive(runtime, [env]))
+def build_router(inbound: Inbound) -> APIRouter:
+    """The channel webhooks, recording through this application's inbound path."""
+    router = APIRouter(tags=["channels"])
 
+    @router.post(
+        "/channels/twilio/messages",
+        summary="Twilio inbound SMS/WhatsApp webhook (signed)",
+        response_class=Response,
+    )
+    async def twilio_inbound(request: Request, runtime: RuntimeDep) -> Response:
+        params = await _twilio_params(runtime, request)
+        if not params.get("From") or not (params.get("MessageSid") or params.get("SmsSid")):
+            raise InvalidInput(
+                "not a Twilio message webhook",
+                errors=[field_error("From", "From and MessageSid are required")],
+            )
+        env = twilio.inbound_envelope(params, runtime.clock.now())
+        (outcome,) = await inbound.receive([env])
+        raise_for(outcome)
+        return Response(
+            TWIML_OK,
+            media_type="text/xml",
+            headers={
+                "X-OneStory-Event": escape(outcome.id or ""),
+                "X-OneStory-Duplicate": "true" if outcome.duplicate else "false",
+            },
+        )
 
-@router.post("/channels/email/inbound", summary="Raw RFC 5322 message (for mail providers)")
-async def email_inbound(request: Request, runtime: RuntimeDep) -> dict[str, Any]:
-    limit = runtime.settings.channels.email.max_message_bytes
-    body = await _body(request, limit)
-    _authorize(runtime, request, body)
-    try:
-        return await receive_mail(runtime, body)
-    except MailRejected as exc:
-        raise InvalidInput(exc.reason, errors=[field_error("message", exc.reason)]) from exc
+    @router.post("/channels/twilio/status", summary="Twilio delivery status callback (signed)")
+    async def twilio_status(request: Request, runtime: RuntimeDep) -> Response:
+        params = await _twilio_params(runtime, request)
+        sid = params.get("MessageSid") or params.get("SmsSid") or ""
+        found = await run_in_threadpool(_outbound_by_sid, runtime, sid) if sid else None
+        if found is None:
+            raise NotFound(f"no outbound message with provider id {sid!r}")
+        env = twilio.status_envelope(params, runtime.clock.now(), found[0], found[1])
+        return _result(await inbound.receive([env]))
+
+    @router.post("/channels/voice/events", summary="Call lifecycle and transcript segments")
+    async def voice_events(request: Request, runtime: RuntimeDep) -> Response:
+        body = await _body(request)
+        _authorize(runtime, request, body)
+        try:
+            ev = VoiceEvent.model_validate(_json(body))
+        except ValidationError as exc:
+            raise InvalidInput(
+                "the voice event is invalid",
+                errors=[field_error(".".join(map(str, e["loc"])), e["msg"]) for e in exc.errors()],
+            ) from exc
+        if ev.event == "transcript" and not ev.segments:
+            raise InvalidInput(
+                "a transcript needs segments", errors=[field_error("segments", "empty")]
+            )
+        return _result(await inbound.receive(voice_envelopes(ev)))
+
+    @router.post("/channels/social/{network}", summary="Generic social webhook")
+    async def social(
+        network: Annotated[str, Path(pattern=r"^[a-z0-9_-]{1,40}$")],
+        request: Request,
+        runtime: RuntimeDep,
+    ) -> Response:
+        body = await _body(request)
+        _authorize(runtime, request, body)
+        try:
+            post = SocialIn.model_validate(_json(body))
+        except ValidationError as exc:
+            raise InvalidInput(
+                "the social message is invalid",
+                errors=[field_error(".".join(map(str, e["loc"])), e["msg"]) for e in exc.errors()],
+            ) from exc
+        customer: dict[str, Any] = {"social": {network: post.handle}}
+        if post.name:
+            customer["name"] = post.name
+        env = {
+            "type": "message.received",
+            "source": f"social.{network}",
+            "channel": "social",
+            "occurred_at": post.occurred_at.isoformat(),
+            "customer": customer,
+            "payload": {
+                "text": post.text,
+                "author": "customer",
+                "message_id": post.id,
+                "network": network,
+                "public": post.public,
+                **({"url": post.url} if post.url else {}),
+            },
+            "idempotency_key": f"post:{post.id}",
+        }
+        return _result(await inbound.receive([env]))
+
+    @router.post("/channels/app/messages", summary="In-app / API message from a customer")
+    async def app_message(request: Request, runtime: RuntimeDep) -> Response:
+        body = await _body(request)
+        _authorize(runtime, request, body)
+        try:
+            m = AppMessageIn.model_validate(_json(body))
+        except ValidationError as exc:
+            raise InvalidInput(
+                "the message is invalid",
+                errors=[field_error(".".join(map(str, e["loc"])), e["msg"]) for e in exc.errors()],
+            ) from exc
+        env = {
+            "type": "message.received",
+            "source": m.channel,
+            "channel": m.channel,
+            "occurred_at": m.occurred_at.isoformat(),
+            "customer": m.customer.model_dump(exclude_defaults=True),
+            "payload": {
+                "text": m.text,
+                "author": "customer",
+                "message_id": m.message_id,
+                "attachments": m.attachments,
+            },
+            "idempotency_key": f"msg:{m.message_id}",
+        }
+        return _result(await inbound.receive([env]))
+
+    @router.post("/channels/email/inbound", summary="Raw RFC 5322 message (for mail providers)")
+    async def email_inbound(request: Request, runtime: RuntimeDep) -> dict[str, Any]:
+        limit = runtime.settings.channels.email.max_message_bytes
+        body = await _body(request, limit)
+        _authorize(runtime, request, body)
+        try:
+            return await receive_mail(runtime, inbound, body)
+        except MailRejected as exc:
+            raise InvalidInput(exc.reason, errors=[field_error("message", exc.reason)]) from exc
+
+    return router

@@ -14,20 +14,18 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import select
 
+from onestory.app_state import Runtime
 from onestory.conversations.models import Conversation
 from onestory.conversations.repository import OPEN_STATUSES
 from onestory.events.ingest import ingest_with_retry
 from onestory.events.service import ItemOutcome, Recorded
 from onestory.kit.errors import InvalidInput, OneStoryError, PayloadTooLarge
 from onestory.live import messages
-
-if TYPE_CHECKING:
-    from onestory.app_state import Runtime
 
 log = logging.getLogger(__name__)
 
@@ -39,13 +37,20 @@ MAX_IN_FLIGHT = 2
 _Waiter = tuple[list[dict[str, Any]], "asyncio.Future[list[ItemOutcome]]"]
 
 
-async def receive(runtime: Runtime, items: list[dict[str, Any]]) -> list[ItemOutcome]:
-    """Record inbound envelopes (idempotent by source + provider message id), push the
-    messages live, then answer with one outcome per item (``index`` into ``items``)."""
-    group: InboundGroup | None = runtime.services.get("inbound_group")
-    if group is None or not group.serves_running_loop():
-        group = runtime.services["inbound_group"] = InboundGroup(runtime)
-    return await group.receive(items)
+class Inbound:
+    """Where every inbound channel (webhooks, widget, email) hands its messages; one per
+    application, grouping on whichever event loop serves it."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
+        self._group: InboundGroup | None = None
+
+    async def receive(self, items: list[dict[str, Any]]) -> list[ItemOutcome]:
+        """Record inbound envelopes (idempotent by source + provider message id), push the
+        messages live, then answer with one outcome per item (``index`` into ``items``)."""
+        if self._group is None or not self._group.serves_running_loop():
+            self._group = InboundGroup(self.runtime)
+        return await self._group.receive(items)
 
 
 class InboundGroup:

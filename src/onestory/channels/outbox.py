@@ -16,11 +16,12 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from onestory.app_state import Runtime
 from onestory.channels.base import OutboundMessage, Sender, SendResult
 from onestory.conversations.models import Conversation, ConversationMessage, OutboxItem
 from onestory.customers import repository as customers_repo
@@ -30,9 +31,6 @@ from onestory.models import Event
 from onestory.pipeline.stages import StageContext, StoredEvent
 from onestory.pipeline.uow import UnitOfWork
 from onestory.proactive.models import Consent, ContactPreference
-
-if TYPE_CHECKING:
-    from onestory.app_state import Runtime
 
 log = logging.getLogger(__name__)
 
@@ -119,7 +117,10 @@ def route(
 
 
 class Outbox:
-    """Queued messages → senders. One per runtime (``runtime.services["outbox"]``)."""
+    """Queued messages → senders, one per application (the channels plugin's ``outbox``;
+    tests swap its ``senders``). A background service: it delivers between start and stop."""
+
+    name = "outbox"
 
     def __init__(self, runtime: Runtime) -> None:
         self.runtime = runtime
@@ -335,7 +336,7 @@ def _outcome_draft(item: OutboxItem, result: SendResult, now: datetime) -> Event
 
 
 class OutboundApi:
-    """``runtime.services["outbound"]``: queue a message to a customer from anywhere.
+    """Queue a message to a customer from any domain (the channels plugin's ``outbound``).
 
     Inside a pipeline stage, emit ``outbound.draft(...)`` with ``ctx.emit``; elsewhere, await
     ``outbound.queue(...)``. Either way the act stage delivers it and records the outcome.

@@ -16,15 +16,18 @@ import hmac
 import secrets
 from dataclasses import replace
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from onestory.app_state import Runtime
 from onestory.channels.base import OutboundMessage
 from onestory.channels.inbound import raise_for
 from onestory.channels.models import WidgetClaim
+from onestory.channels.outbox import Outbox
 from onestory.channels.widget import Visitor
+from onestory.config import Settings, load_secret
 from onestory.customers import repository as customers_repo
 from onestory.customers.identity import IdentifierError, normalize_email
 from onestory.events.ingest import ingest_with_retry
@@ -37,10 +40,6 @@ from onestory.kit.errors import (
     field_error,
 )
 from onestory.kit.ids import new_id
-from onestory.web.sessions import load_secret
-
-if TYPE_CHECKING:
-    from onestory.app_state import Runtime
 
 CODE_DIGITS = 6
 COOKIE_PREFIX = "widget:"
@@ -56,12 +55,9 @@ def checked_email(raw: str) -> str:
         ) from exc
 
 
-def _code_key(runtime: Runtime) -> bytes:
-    key: bytes | None = runtime.services.get("widget_code_key")
-    if key is None:
-        key = hmac.new(load_secret(runtime.settings), b"widget-code", hashlib.sha256).digest()
-        runtime.services["widget_code_key"] = key
-    return key
+def code_key(settings: Settings) -> bytes:
+    """The key the codes are hashed with, derived from the installation's secret."""
+    return hmac.new(load_secret(settings), b"widget-code", hashlib.sha256).digest()
 
 
 def _hash(key: bytes, claim_id: str, code: str) -> str:
@@ -187,11 +183,13 @@ def claim(runtime: Runtime, visitor: Visitor, email: str) -> Visitor:
     return replace(visitor, claimed_email=email)
 
 
-async def send_code(runtime: Runtime, visitor: Visitor, email: str) -> Visitor:
-    """Mail a one-time code to ``email``; the returned visitor claims it."""
+async def send_code(
+    runtime: Runtime, outbox: Outbox, key: bytes, visitor: Visitor, email: str
+) -> Visitor:
+    """Mail a one-time code to ``email`` (through the outbox's email sender); the returned
+    visitor claims it."""
     settings = runtime.settings.channels
-    outbox = runtime.services.get("outbox")
-    sender = outbox.senders.get("email") if outbox is not None else None
+    sender = outbox.senders.get("email")
     if sender is None:
         raise Unavailable("email is not configured, so no code can be sent")
 
@@ -199,7 +197,7 @@ async def send_code(runtime: Runtime, visitor: Visitor, email: str) -> Visitor:
         now = runtime.clock.now()
         with runtime.db.transaction(write=True) as s:
             c = record_claim(s, visitor.visitor_id, email, now)
-            return issue_code(s, c, _code_key(runtime), now, settings.widget_code_minutes * 60)
+            return issue_code(s, c, key, now, settings.widget_code_minutes * 60)
 
     code = await asyncio.to_thread(tx)
     minutes = settings.widget_code_minutes
@@ -223,7 +221,9 @@ async def send_code(runtime: Runtime, visitor: Visitor, email: str) -> Visitor:
     return replace(visitor, claimed_email=email)
 
 
-async def verify(runtime: Runtime, visitor: Visitor, code: str) -> tuple[Visitor, str | None]:
+async def verify(
+    runtime: Runtime, key: bytes, visitor: Visitor, code: str
+) -> tuple[Visitor, str | None]:
     """Check the code for the visitor's claimed email; on success join them to its owner and
     return the verified visitor and their (root) customer id."""
     email = visitor.claimed_email
@@ -241,7 +241,7 @@ async def verify(runtime: Runtime, visitor: Visitor, code: str) -> tuple[Visitor
                 visitor.visitor_id,
                 email,
                 code,
-                _code_key(runtime),
+                key,
                 runtime.clock.now(),
                 settings.widget_code_attempts,
             )

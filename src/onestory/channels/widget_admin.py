@@ -10,11 +10,10 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 
 from onestory.auth.service import Principal
-from onestory.channels.cors import MAX_ORIGINS, checked_origins, widget_origins
+from onestory.channels.cors import MAX_ORIGINS, WidgetOrigins, checked_origins
 from onestory.channels.verification import claims_of_customer
 from onestory.deps import RuntimeDep, require
 
-router = APIRouter(prefix="/channels/widget", tags=["channels"])
 Admin = Annotated[Principal, Depends(require("admin"))]
 CustomerReader = Annotated[Principal, Depends(require("customers:read"))]
 
@@ -41,35 +40,41 @@ class ClaimsOut(BaseModel):
     items: list[Claim]
 
 
-def _origins(runtime: RuntimeDep, stored: list[str]) -> OriginsOut:
-    configured = widget_origins(runtime).configured()
+def _origins(origins: WidgetOrigins, stored: list[str]) -> OriginsOut:
+    configured = origins.configured()
     return OriginsOut(
         configured=configured, stored=stored, allowed=sorted(set(configured) | set(stored))
     )
 
 
-@router.get("/origins", response_model=OriginsOut, summary="Origins allowed to embed the widget")
-async def get_origins(runtime: RuntimeDep, _who: Admin) -> OriginsOut:
-    return _origins(runtime, await run_in_threadpool(widget_origins(runtime).stored))
+def build_router(allowed: WidgetOrigins) -> APIRouter:
+    """The admin routes of the widget, bound to this application's allowed origins."""
+    router = APIRouter(prefix="/channels/widget", tags=["channels"])
 
+    @router.get(
+        "/origins", response_model=OriginsOut, summary="Origins allowed to embed the widget"
+    )
+    async def get_origins(_who: Admin) -> OriginsOut:
+        return _origins(allowed, await run_in_threadpool(allowed.stored))
 
-@router.put("/origins", response_model=OriginsOut, summary="Replace the stored widget origins")
-async def put_origins(body: OriginsIn, runtime: RuntimeDep, who: Admin) -> OriginsOut:
-    origins = checked_origins(body.origins)
-    stored = await run_in_threadpool(widget_origins(runtime).replace, origins, who.name)
-    return _origins(runtime, stored)
+    @router.put("/origins", response_model=OriginsOut, summary="Replace the stored widget origins")
+    async def put_origins(body: OriginsIn, who: Admin) -> OriginsOut:
+        origins = checked_origins(body.origins)
+        stored = await run_in_threadpool(allowed.replace, origins, who.name)
+        return _origins(allowed, stored)
 
+    @router.get(
+        "/claims", response_model=ClaimsOut, summary="Emails a customer's widget visitors claimed"
+    )
+    async def get_claims(
+        runtime: RuntimeDep,
+        _who: CustomerReader,
+        customer_id: Annotated[str, Query(min_length=1, max_length=40)],
+    ) -> dict[str, Any]:
+        def read() -> list[dict[str, Any]]:
+            with runtime.db.transaction() as s:
+                return claims_of_customer(s, customer_id)
 
-@router.get(
-    "/claims", response_model=ClaimsOut, summary="Emails a customer's widget visitors claimed"
-)
-async def get_claims(
-    runtime: RuntimeDep,
-    _who: CustomerReader,
-    customer_id: Annotated[str, Query(min_length=1, max_length=40)],
-) -> dict[str, Any]:
-    def read() -> list[dict[str, Any]]:
-        with runtime.db.transaction() as s:
-            return claims_of_customer(s, customer_id)
+        return {"customer_id": customer_id, "items": await run_in_threadpool(read)}
 
-    return {"customer_id": customer_id, "items": await run_in_threadpool(read)}
+    return router

@@ -13,7 +13,6 @@ from fastapi import Request
 from starlette.requests import HTTPConnection
 
 from onestory.app_state import Runtime
-from onestory.deps import rate_limiter
 from onestory.kit.errors import PayloadTooLarge, field_error
 from onestory.kit.ratelimit import client_address, enforce
 
@@ -40,7 +39,7 @@ async def session_limit(request: Request) -> None:
     runtime: Runtime = request.app.state.runtime
     limit = runtime.settings.limits.widget_session
     enforce(
-        rate_limiter(runtime).hit(limit, "widget-session", _client(runtime, request)),
+        runtime.guard.limiter.hit(limit, "widget-session", _client(runtime, request)),
         "new chat sessions from this address",
     )
 
@@ -50,7 +49,7 @@ async def identify_limit(request: Request) -> None:
     runtime: Runtime = request.app.state.runtime
     limit = runtime.settings.limits.widget_identify
     enforce(
-        rate_limiter(runtime).hit(limit, "widget-identify", _client(runtime, request)),
+        runtime.guard.limiter.hit(limit, "widget-identify", _client(runtime, request)),
         "email claims from this address",
     )
 
@@ -71,7 +70,7 @@ async def message_limit(request: Request) -> None:
 
 def message_wait(runtime: Runtime, conn: HTTPConnection, token: str | None) -> int | None:
     """Count one widget message (HTTP or WebSocket); seconds to wait when over a limit."""
-    limits, limiter = runtime.settings.limits, rate_limiter(runtime)
+    limits, limiter = runtime.settings.limits, runtime.guard.limiter
     return limiter.hit(limits.widget_messages, "widget-visitor", _visitor(token)) or limiter.hit(
         limits.widget_messages_client, "widget-client", _client(runtime, conn)
     )

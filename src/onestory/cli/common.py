@@ -6,10 +6,9 @@ import functools
 import logging
 
 from onestory.ai.extract import install_pii_log_filter
-from onestory.config import get_settings
+from onestory.config import get_settings, load_secret
 from onestory.db import Database, create_database
 from onestory.db.migrate import upgrade
-from onestory.web.sessions import load_secret
 
 
 def setup_logging() -> None:

@@ -15,8 +15,8 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from sqlalchemy import func, select
 
+from onestory import bootstrap
 from onestory.app import create_app
-from onestory.app_state import build_runtime, start_runtime, stop_runtime
 from onestory.auth import service as auth_service
 from onestory.cli.common import open_store, setup_logging
 from onestory.config import get_settings
@@ -76,13 +76,13 @@ def worker() -> None:
     settings = get_settings()
 
     async def main() -> None:
-        runtime = build_runtime(settings)
-        await start_runtime(runtime, workers=True)
-        console.print(f"worker consuming the {runtime.bus.name} bus; Ctrl-C to stop")
+        application = bootstrap.build(settings)
+        await bootstrap.start(application, workers=True)
+        console.print(f"worker consuming the {application.core.bus.name} bus; Ctrl-C to stop")
         try:
             await asyncio.Event().wait()
         finally:
-            await stop_runtime(runtime)
+            await bootstrap.stop(application)
 
     asyncio.run(main())
 
@@ -92,7 +92,8 @@ def _record_all(
 ) -> tuple[int, int]:
     gctune.enable()
     settings = get_settings()
-    runtime = build_runtime(settings)
+    # The whole application: its core records through the personal-data filter.
+    runtime = bootstrap.build(settings).core
     accepted = rejected = 0
     chunk: list[dict[str, Any]] = []
     with Progress(
@@ -248,7 +249,8 @@ def import_file(
     line reported with its reason and skipped — never silently."""
     settings = get_settings()
     open_store().dispose()  # a fresh store gets its schema first, as ``init`` would
-    runtime = build_runtime(settings)
+    # The whole application: its core records through the personal-data filter.
+    runtime = bootstrap.build(settings).core
     checkpoint = path.with_name(path.name + ".onestory-progress")
     errors_path = path.with_name(path.name + ".errors.jsonl")
     start = 0 if restart or not checkpoint.exists() else int(checkpoint.read_text().strip() or 0)

@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy.orm import Session
 
+from onestory.app_state import Runtime
 from onestory.conversations import service
 from onestory.conversations.models import Conversation
 from onestory.conversations.projection import Effects
 from onestory.conversations.views import conversation_view
 from onestory.pipeline.uow import UnitOfWork
-
-if TYPE_CHECKING:
-    from onestory.app_state import Runtime
 
 Change = Callable[[Session, Conversation], Effects]
 

@@ -507,17 +507,31 @@ def _relevant(type_: str) -> bool:
     )
 
 
-def project(session: Session, events: list[StoredEvent], ctx: StageContext) -> None:
-    """Stage handler ``conversations.projected`` (project stage)."""
-    settings: ConversationSettings = ctx.services["settings"].conversations
+class ConversationsStage:
+    """The project-stage handler of conversations, bound to its settings and the live hub."""
+
+    def __init__(self, settings: ConversationSettings, hub: LiveHub) -> None:
+        self.settings = settings
+        self.hub = hub
+
+    def project(self, session: Session, events: list[StoredEvent], ctx: StageContext) -> None:
+        project(session, events, ctx, self.settings, self.hub)
+
+
+def project(
+    session: Session,
+    events: list[StoredEvent],
+    ctx: StageContext,
+    settings: ConversationSettings,
+    hub: LiveHub,
+) -> None:
     projector = Projector(session, ctx, settings)
     projector.run(events)
     session.flush()
     for d in projector.fx.drafts:
         ctx.emit(d)
-    hub: LiveHub | None = ctx.services.get("live")
     live = projector.fx.live
-    if hub is not None and live:
+    if live:
 
         async def push() -> None:
             for channels, message in live:

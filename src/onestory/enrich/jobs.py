@@ -13,19 +13,17 @@ import logging
 import os
 import socket
 from concurrent.futures import ThreadPoolExecutor
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import select, update
 
 from onestory.ai.classify.intent import starter_examples, train_and_save
 from onestory.ai.classify.store import IntentModelStore
+from onestory.app_state import Runtime
+from onestory.enrich.engine import Enricher
 from onestory.kit.errors import Conflict, NotFound
 from onestory.kit.ids import new_id
 from onestory.models import Job
-
-if TYPE_CHECKING:
-    from onestory.app_state import Runtime
-    from onestory.enrich.engine import Enricher
 
 log = logging.getLogger(__name__)
 

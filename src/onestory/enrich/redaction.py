@@ -49,7 +49,7 @@ def load_or_create_key(settings: AISettings, data_dir: Path) -> bytes | None:
 
 
 class PayloadRedactor:
-    """The ``payload_filter`` of the ingest path (``runtime.services["payload_filter"]``)."""
+    """The ``payload_filter`` of the ingest path (``runtime.payload_filter``)."""
 
     def __init__(self, settings: AISettings, key: bytes | None) -> None:
         self.policy = settings.pii_policy

@@ -129,18 +129,24 @@ def _compute(
     return out
 
 
-def prepare_enrichment(session: Session, events: list[StoredEvent], ctx: StageContext) -> None:
-    """Run the models in a read transaction, before the stage takes the write lock."""
-    enricher: Enricher | None = ctx.services.get("enricher")
-    if enricher is not None:
-        ctx.prepared["enrich"] = _compute(session, events, enricher)
+class EnrichStage:
+    """The enrich stage, bound to the application's models: ``prepare`` runs them in a read
+    transaction before the stage takes the write lock, ``write`` stores the insight rows."""
+
+    def __init__(self, enricher: Enricher) -> None:
+        self.enricher = enricher
+
+    def prepare(self, session: Session, events: list[StoredEvent], ctx: StageContext) -> None:
+        ctx.prepared["enrich"] = _compute(session, events, self.enricher)
+
+    def write(self, session: Session, events: list[StoredEvent], ctx: StageContext) -> None:
+        """Store the insight rows (computed by the preparer, or here for any it did not see)."""
+        enrich_events(session, events, ctx, self.enricher)
 
 
-def enrich_events(session: Session, events: list[StoredEvent], ctx: StageContext) -> None:
-    """Store the insight rows (computed by the preparer, or here for any it did not see)."""
-    enricher: Enricher | None = ctx.services.get("enricher")
-    if enricher is None:
-        return
+def enrich_events(
+    session: Session, events: list[StoredEvent], ctx: StageContext, enricher: Enricher
+) -> None:
     todo = [e for e in events if e.text and e.text.strip()]
     if not todo:
         return

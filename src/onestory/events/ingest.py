@@ -6,15 +6,13 @@ import logging
 import random
 import threading
 import time
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy.exc import IntegrityError, OperationalError
 
+from onestory.app_state import Runtime
 from onestory.events.service import ItemOutcome, Prepared, Recorded, prepare, record_prepared
 from onestory.kit.errors import Unavailable
-
-if TYPE_CHECKING:
-    from onestory.app_state import Runtime
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +33,7 @@ def ingest_with_retry(runtime: Runtime, items: list[Any]) -> tuple[list[ItemOutc
         items,
         settings=runtime.settings.ingest,
         now=runtime.clock.now(),
-        payload_filter=runtime.services.get("payload_filter"),
+        payload_filter=runtime.payload_filter,
     )
     return record_with_retry(runtime, prepared)
 

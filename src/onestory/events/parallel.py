@@ -24,7 +24,7 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import BrokenExecutor, ProcessPoolExecutor
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from onestory.config import IngestSettings
 from onestory.customers.identity import IdentityKey
@@ -37,9 +37,6 @@ from onestory.kit.errors import (
     field_error,
 )
 from onestory.kit.http import parse_json
-
-if TYPE_CHECKING:
-    from onestory.app_state import Runtime
 
 log = logging.getLogger(__name__)
 
@@ -160,6 +157,8 @@ class PreparePool:
         self._lock = threading.Lock()
         # Large batches between arrival and answer (changed on the event loop thread only).
         self.batches_in_flight = 0
+        # The start-up spawn of the worker processes (a task; see events/plugin.py).
+        self.warming: asyncio.Task[None] | None = None
 
     def _pool(self) -> ProcessPoolExecutor:
         with self._lock:
@@ -237,31 +236,3 @@ class PreparePool:
             pool, self._executor = self._executor, None
         if pool is not None:
             await asyncio.to_thread(pool.shutdown, wait=True, cancel_futures=True)
-
-
-def setup(runtime: Runtime) -> None:
-    """Register the pool (``runtime.services["prepare_pool"]``) unless it is switched off."""
-    settings = runtime.settings.ingest
-    processes = settings.prepare_processes
-    if processes is None:
-        processes = 1 if (os.cpu_count() or 1) >= 2 else 0
-    if processes == 0:
-        return
-    pool = PreparePool(
-        settings,
-        runtime.services.get("payload_filter_factory"),
-        processes,
-        settings.prepare_min_bytes,
-    )
-    runtime.services["prepare_pool"] = pool
-    runtime.on_stop.append(pool.aclose)
-    if runtime.settings.env != "test":
-
-        async def start_workers() -> None:
-            # In the background: the API answers at once; the first large batch waits for
-            # the spawn only if it comes within the first second or two.
-            runtime.services["prepare_pool_warm_up"] = asyncio.get_running_loop().create_task(
-                pool.warm_up()
-            )
-
-        runtime.on_start.append(start_workers)

@@ -16,15 +16,12 @@ import asyncio
 import gc
 import logging
 import time
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from onestory.app_state import Runtime
 
 log = logging.getLogger(__name__)
 
 YOUNG_THRESHOLD = 10_000
 _enabled = False
+_later: asyncio.Task[None] | None = None
 
 
 def enable() -> None:
@@ -44,23 +41,26 @@ def freeze() -> None:
     gc.freeze()
 
 
-async def freeze_after_start(runtime: Runtime) -> None:
-    """Freeze the start-up heap now, and again once the AI models have loaded."""
+async def freeze_after_start(loading: asyncio.Task[None] | None) -> None:
+    """Freeze the start-up heap now, and again once ``loading`` (the AI models' background
+    load) has finished."""
+    global _later
     if not _enabled:
         return
     freeze()
-    warm_up = runtime.services.get("enricher_warm_up")
-    if isinstance(warm_up, asyncio.Task):
+    if loading is None:
+        return
+    task = loading
 
-        async def later() -> None:
-            try:
-                await asyncio.shield(warm_up)
-            except BaseException:
-                return
-            freeze()
-            log.debug("garbage collector: start-up heap frozen (%d objects)", gc.get_freeze_count())
+    async def later() -> None:
+        try:
+            await asyncio.shield(task)
+        except BaseException:
+            return
+        freeze()
+        log.debug("garbage collector: start-up heap frozen (%d objects)", gc.get_freeze_count())
 
-        runtime.services["gc_freeze"] = asyncio.get_running_loop().create_task(later())
+    _later = asyncio.get_running_loop().create_task(later())
 
 
 class GcPauses:

@@ -15,7 +15,6 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, WebSocket, WebSocketDisconnect
 
 from onestory.app_state import Runtime
-from onestory.deps import principal_for, session_principal
 from onestory.kit.errors import OneStoryError
 from onestory.live.hub import ALL, customer_channel
 
@@ -38,8 +37,8 @@ async def live(
     try:
         principal = (
             getattr(ws.state, "principal", None)
-            or (None if token else session_principal(runtime, ws))
-            or principal_for(runtime, token)
+            or (None if token else runtime.guard.session_principal(ws))
+            or runtime.guard.principal(token)
         )
     except OneStoryError as exc:
         await ws.close(code=4401, reason=exc.detail[:120])

@@ -10,10 +10,21 @@ from onestory.live.hub import LiveHub
 from onestory.pipeline.stages import StageContext, StoredEvent
 
 
-def story_item_processed(session: Session, events: list[StoredEvent], ctx: StageContext) -> None:
-    hub: LiveHub | None = ctx.services.get("live")
-    if hub is None:
-        return
+class StoryPushes:
+    """The notify-stage handler, bound to the live hub."""
+
+    def __init__(self, hub: LiveHub) -> None:
+        self.hub = hub
+
+    def story_item_processed(
+        self, session: Session, events: list[StoredEvent], ctx: StageContext
+    ) -> None:
+        story_item_processed(session, events, ctx, self.hub)
+
+
+def story_item_processed(
+    session: Session, events: list[StoredEvent], ctx: StageContext, hub: LiveHub
+) -> None:
     insights = events_repo.insights_for(session, [e.id for e in events])
     pushes = [messages.story_processed(e, insights.get(e.id, [])) for e in events if e.customer_id]
 

@@ -63,7 +63,6 @@ class Pipeline:
         clock: Clock,
         *,
         handlers: dict[str, list[StageHandler]] | None = None,
-        services: dict[str, Any] | None = None,
         batch_size: int = 500,
         fused: bool = True,
     ) -> None:
@@ -74,7 +73,6 @@ class Pipeline:
         self.preparers: dict[str, list[StageHandler]] = {s: [] for s in STAGES}
         for stage, hs in (handlers or {}).items():
             self.handlers[stage].extend(hs)
-        self.services: dict[str, Any] = services or {}
         self.batch_size = batch_size
         self._tasks: list[asyncio.Task[None]] = []
         self._stopping = False
@@ -161,7 +159,7 @@ class Pipeline:
     def _process_tx(self, stage_index: int, seqs: Sequence[int], *, skip: bool = False) -> _Result:
         stage = STAGES[stage_index]
         last = stage_index == len(STAGES) - 1
-        ctx = StageContext(clock=self.clock, services=self.services, stage=stage)
+        ctx = StageContext(clock=self.clock, stage=stage)
         if not skip and self.preparers[stage]:
             with self.db.transaction() as rs:
                 waiting = select(PipelineJob.event_seq).where(
@@ -225,7 +223,7 @@ class Pipeline:
                     ready = [e for e in snapshot if at[e.seq] == i]
                     if not self.preparers[stage] or not ready:
                         continue
-                    ctx = StageContext(clock=self.clock, services=self.services, stage=stage)
+                    ctx = StageContext(clock=self.clock, stage=stage)
                     for preparer in self.preparers[stage]:
                         self._run(preparer, stage, rs, ready, ctx)
                     prepared[i] = ({e.seq for e in ready}, ctx.prepared)
@@ -244,7 +242,7 @@ class Pipeline:
                 batch = [e for e in events if at[e.seq] <= i]
                 if not batch:
                     continue
-                ctx = StageContext(clock=self.clock, services=self.services, stage=stage)
+                ctx = StageContext(clock=self.clock, stage=stage)
                 if self.preparers[stage]:
                     covered, results = prepared.get(i, (set(), {}))
                     if covered == {e.seq for e in batch}:

@@ -36,10 +36,10 @@ AfterCommit = Callable[[], Awaitable[None]]
 
 @dataclass
 class StageContext:
-    """Per-transaction context: the clock, shared services, and what to do after commit."""
+    """Per-transaction context: the clock, the events to emit, and what to do after commit.
+    A handler's own dependencies are given to it when it is built (see ``plugin.py``)."""
 
     clock: Clock
-    services: dict[str, Any]
     stage: str
     drafts: list[EventDraft] = field(default_factory=list)
     after_commit: list[AfterCommit] = field(default_factory=list)

@@ -22,6 +22,7 @@ from onestory.cases import task as task_rules
 from onestory.events.service import EventDraft
 from onestory.kit.ids import new_id
 from onestory.live import messages
+from onestory.live.hub import LiveHub
 from onestory.models import Event
 from onestory.pipeline.stages import StageContext, StoredEvent
 from onestory.proactive import guardrails
@@ -77,10 +78,16 @@ class Run:
     """One act-stage pass: caches customers' audiences and counts within the transaction."""
 
     def __init__(
-        self, session: Session, ctx: StageContext | None, settings: ProactiveSettings, now: datetime
+        self,
+        session: Session,
+        ctx: StageContext | None,
+        settings: ProactiveSettings,
+        now: datetime,
+        live: LiveHub | None = None,
     ) -> None:
         self.session = session
         self.ctx = ctx
+        self.live = live
         self.settings = settings
         self.now = now
         self.audiences: dict[str, guardrails.Audience] = {}
@@ -265,9 +272,25 @@ def triggers_for(
     return out
 
 
-def playbooks_acted(session: Session, events: list[StoredEvent], ctx: StageContext) -> None:
-    """Act stage handler."""
-    settings: ProactiveSettings = ctx.services["settings"].proactive
+class Playbooks:
+    """The act-stage handler, bound to the proactive settings and the live hub (team
+    notifications)."""
+
+    def __init__(self, settings: ProactiveSettings, live: LiveHub) -> None:
+        self.settings = settings
+        self.live = live
+
+    def act(self, session: Session, events: list[StoredEvent], ctx: StageContext) -> None:
+        playbooks_acted(session, events, ctx, self.settings, self.live)
+
+
+def playbooks_acted(
+    session: Session,
+    events: list[StoredEvent],
+    ctx: StageContext,
+    settings: ProactiveSettings,
+    live: LiveHub | None = None,
+) -> None:
     books = [pb for pb, _on in specs(session)]
     if not books:
         return
@@ -275,7 +298,7 @@ def playbooks_acted(session: Session, events: list[StoredEvent], ctx: StageConte
     trigs = triggers_for(session, events, event_types)
     if not trigs:
         return
-    run = Run(session, ctx, settings, ctx.clock.now())
+    run = Run(session, ctx, settings, ctx.clock.now(), live)
     keys = [f"{t.id}:{pb.name}:{i}" for t in trigs for pb in books for i in range(len(pb.actions))]
     done = set(
         session.scalars(
@@ -394,7 +417,7 @@ def _perform(
             text=render(act.text or "{signal} for {name}", values),
             evidence=trig.evidence,
         )
-        live = ctx.services.get("live")
+        live = run.live
         if live is not None:
             ctx.on_commit(partial(live.publish, channels, message))
         details["channel"] = f"team:{team}"

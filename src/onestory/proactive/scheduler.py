@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
 
+from onestory.app_state import Runtime
 from onestory.kit.clock import Clock
 from onestory.kit.periodic import Periodic
 from onestory.pipeline.uow import UnitOfWork
 from onestory.proactive.engine import send_deferred
-
-if TYPE_CHECKING:
-    from onestory.app_state import Runtime
 
 log = logging.getLogger(__name__)
 

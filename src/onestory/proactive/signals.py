@@ -23,6 +23,7 @@ from onestory.kit.ids import new_id
 from onestory.models import Customer, Event, Insight
 from onestory.pipeline.stages import StageContext, StoredEvent
 from onestory.proactive.models import Signal
+from onestory.proactive.settings import ProactiveSettings
 
 SIGNAL_KINDS = (
     "payment_failed",
@@ -350,12 +351,23 @@ def _metric_history(
     return out
 
 
-def signals_detected(session: Session, events: list[StoredEvent], ctx: StageContext) -> None:
-    """Detect stage handler: record each new signal occurrence and its story event."""
+class Signals:
+    """The detect-stage handler, bound to the proactive settings."""
+
+    def __init__(self, settings: ProactiveSettings) -> None:
+        self.settings = settings
+
+    def detect(self, session: Session, events: list[StoredEvent], ctx: StageContext) -> None:
+        signals_detected(session, events, ctx, self.settings)
+
+
+def signals_detected(
+    session: Session, events: list[StoredEvent], ctx: StageContext, settings: ProactiveSettings
+) -> None:
+    """Record each new signal occurrence and its story event."""
     relevant = [e for e in events if e.customer_id and e.type in _TYPES and _can_raise(e)]
     if not relevant:
         return
-    settings = ctx.services["settings"].proactive
     insights = events_repo.insights_for(
         session, [e.id for e in relevant if e.type == "message.received"]
     )

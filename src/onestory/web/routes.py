@@ -19,7 +19,6 @@ from sqlalchemy import select
 
 from onestory import __version__
 from onestory.app_state import Runtime
-from onestory.deps import rate_limiter
 from onestory.kit.http import problem_response
 from onestory.kit.ratelimit import TooManyRequests, client_address
 from onestory.users import service
@@ -31,8 +30,6 @@ from onestory.web.sessions import LOGIN_CSRF_COOKIE, Sessions, same_origin
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=str(HERE / "templates"))
 
-router = APIRouter(include_in_schema=False)
-router.include_router(dashboard_router)
 STATIC = (HERE / "static").resolve()
 STATIC_TYPES = {".js": "text/javascript", ".css": "text/css", ".svg": "image/svg+xml"}
 
@@ -55,12 +52,6 @@ NAV = (
 )
 
 
-def _sessions(request: Request) -> Sessions:
-    runtime: Runtime = request.app.state.runtime
-    sessions: Sessions = runtime.services["web_sessions"]
-    return sessions
-
-
 def _home(who: SignedIn) -> str:
     return HOME[ROLE_PAGES[who.role][0]]
 
@@ -79,8 +70,9 @@ def _no_store(response: Response) -> Response:
     return response
 
 
-async def _page(request: Request, page: str, template: str, **context: Any) -> Response:
-    sessions = _sessions(request)
+async def _page(
+    sessions: Sessions, request: Request, page: str, template: str, **context: Any
+) -> Response:
     who = await run_in_threadpool(sessions.signed_in, request)
     if who is None:
         target = quote(request.url.path + (f"?{request.url.query}" if request.url.query else ""))
@@ -103,102 +95,33 @@ def _context(who: SignedIn, page: str, **more: Any) -> dict[str, Any]:
     return {"user": who, "page": page, "nav": nav, "version": __version__, **more}
 
 
-@router.get("/static/{name}")
-async def static(name: str) -> Response:
-    """The UI's own CSS and JS modules (no CDN, no build step)."""
-    path = (STATIC / name).resolve()
-    kind = STATIC_TYPES.get(path.suffix)
-    if kind is None or path.parent != STATIC or not path.is_file():
-        return Response("not found", status_code=404, media_type="text/plain")
-    return FileResponse(path, media_type=kind, headers={"Cache-Control": "no-cache"})
-
-
-@router.get("/login", response_class=HTMLResponse)
-async def login_form(request: Request, next: str | None = None) -> Response:
-    token = secrets.token_urlsafe(24)
-    response = templates.TemplateResponse(
-        request,
-        "login.html",
-        {"csrf": token, "next": _safe_next(next) or "", "error": None, "version": __version__},
-    )
-    _set_login_csrf(request, response, token)
-    return _no_store(response)
-
-
-def _set_login_csrf(request: Request, response: Response, token: str) -> None:
+def _set_login_csrf(sessions: Sessions, request: Request, response: Response, token: str) -> None:
     response.set_cookie(
         LOGIN_CSRF_COOKIE,
         token,
         max_age=3600,
         httponly=True,
         samesite="strict",
-        secure=_sessions(request).secure,
+        secure=sessions.secure,
         path="/login",
     )
 
 
-@router.post("/login", response_class=HTMLResponse)
-async def login(
-    request: Request,
-    username: Annotated[str, Form(max_length=200)],
-    password: Annotated[str, Form(max_length=1000)],
-    csrf_token: Annotated[str, Form(max_length=200)] = "",
-    next: Annotated[str, Form(max_length=2000)] = "",
-) -> Response:
-    sessions = _sessions(request)
-    runtime: Runtime = request.app.state.runtime
-    expected = request.cookies.get(LOGIN_CSRF_COOKIE, "")
-    if not same_origin(request) or not service.csrf_matches(expected, csrf_token):
-        return _login_error(request, "Your sign-in form expired. Please try again.", next, 403)
-
-    limiter, limits = rate_limiter(runtime), runtime.settings.limits
-    account = ("login-account", username.strip().lower())
-    client = ("login-client", client_address(request, limits.trusted_proxies))
-    # A locked account stays locked for the right password too: otherwise guessing goes on
-    # and the lock only hides which guess was right.
-    wait = limiter.blocked(limits.login, *account) or limiter.blocked(limits.login_client, *client)
-    if wait is not None:
-        return _throttled(request, wait, next)
-
-    def work() -> tuple[str, str] | None:
-        with runtime.db.transaction(write=True) as session:
-            user = service.verify_password(session, username, password)
-            if user is None:
-                return None
-            _row, token = service.start_session(
-                session, user, clock=runtime.clock, lifetime=sessions.lifetime
-            )
-            return token, user.role
-
-    outcome = await run_in_threadpool(work)
-    if outcome is None:
-        limiter.hit(limits.login, *account)
-        limiter.hit(limits.login_client, *client)
-        return _login_error(request, "Wrong username or password.", next, 401)
-    # The account's own failures are forgiven; the address's failures on other accounts
-    # are not, so one good password cannot launder a spray across accounts.
-    limiter.clear(limits.login, *account)
-    token, role = outcome
-    target = _safe_next(next) or HOME[ROLE_PAGES[role][0]]
-    response = RedirectResponse(target, status_code=303)
-    sessions.set_cookie(response, token)
-    response.delete_cookie(LOGIN_CSRF_COOKIE, path="/login")
-    return response
-
-
-def _throttled(request: Request, wait: int, next: str) -> Response:
+def _throttled(sessions: Sessions, request: Request, wait: int, next: str) -> Response:
     """429 with Retry-After: the sign-in page for a browser, a problem for anything else."""
     err = TooManyRequests(f"too many failed sign-ins; try again in {wait} s", retry_after=wait)
     if "text/html" not in request.headers.get("accept", ""):
         return problem_response(err, request)
     response = _login_error(
-        request, f"Too many failed sign-ins. Try again in {wait} seconds.", next, 429
+        sessions, request, f"Too many failed sign-ins. Try again in {wait} seconds.", next, 429
     )
     response.headers.update(err.headers)
     return response
 
 
-def _login_error(request: Request, message: str, next: str, status: int) -> Response:
+def _login_error(
+    sessions: Sessions, request: Request, message: str, next: str, status: int
+) -> Response:
     token = secrets.token_urlsafe(24)
     response = templates.TemplateResponse(
         request,
@@ -206,105 +129,180 @@ def _login_error(request: Request, message: str, next: str, status: int) -> Resp
         {"csrf": token, "next": _safe_next(next) or "", "error": message, "version": __version__},
         status_code=status,
     )
-    _set_login_csrf(request, response, token)
+    _set_login_csrf(sessions, request, response, token)
     return _no_store(response)
 
 
-@router.post("/logout")
-async def logout(
-    request: Request, csrf_token: Annotated[str, Form(max_length=200)] = ""
-) -> Response:
-    sessions = _sessions(request)
-    runtime: Runtime = request.app.state.runtime
-    who = await run_in_threadpool(sessions.signed_in, request)
-    if who is not None:
-        if not service.csrf_matches(who.csrf_token, csrf_token):
-            return Response("CSRF token missing or wrong", status_code=403)
+def build_router(sessions: Sessions) -> APIRouter:
+    """The web UI's pages, bound to this application's browser sessions."""
+    router = APIRouter(include_in_schema=False)
+    router.include_router(dashboard_router)
 
-        def work() -> None:
-            with runtime.db.transaction(write=True) as session:
-                service.end_session(session, who.session_id, clock=runtime.clock)
+    @router.get("/static/{name}")
+    async def static(name: str) -> Response:
+        """The UI's own CSS and JS modules (no CDN, no build step)."""
+        path = (STATIC / name).resolve()
+        kind = STATIC_TYPES.get(path.suffix)
+        if kind is None or path.parent != STATIC or not path.is_file():
+            return Response("not found", status_code=404, media_type="text/plain")
+        return FileResponse(path, media_type=kind, headers={"Cache-Control": "no-cache"})
 
-        await run_in_threadpool(work)
-    response = RedirectResponse("/login", status_code=303)
-    sessions.clear_cookie(response)
-    return response
+    @router.get("/login", response_class=HTMLResponse)
+    async def login_form(request: Request, next: str | None = None) -> Response:
+        token = secrets.token_urlsafe(24)
+        response = templates.TemplateResponse(
+            request,
+            "login.html",
+            {"csrf": token, "next": _safe_next(next) or "", "error": None, "version": __version__},
+        )
+        _set_login_csrf(sessions, request, response, token)
+        return _no_store(response)
 
-
-@router.get("/", response_class=HTMLResponse)
-async def index(request: Request) -> Response:
-    who = await run_in_threadpool(_sessions(request).signed_in, request)
-    return RedirectResponse(_home(who) if who else "/login", status_code=303)
-
-
-@router.get("/desktop", response_class=HTMLResponse)
-async def desktop(request: Request) -> Response:
-    runtime: Runtime = request.app.state.runtime
-    return await _page(
-        request,
-        "desktop",
-        "desktop.html",
-        title="Inbox",
-        sla_minutes=runtime.settings.web.sla_wait_minutes,
-    )
-
-
-@router.get("/customers/{customer_id}", response_class=HTMLResponse)
-async def customer(request: Request, customer_id: str, conversation: str | None = None) -> Response:
-    return await _page(
-        request,
-        "customer",
-        "customer.html",
-        title="Customer",
-        customer_id=customer_id[:40],
-        conversation_id=(conversation or "")[:40],
-    )
-
-
-@router.get("/search", response_class=HTMLResponse)
-async def search(request: Request, q: str = "") -> Response:
-    return await _page(request, "search", "search.html", title="Search", q=q[:320])
-
-
-@router.get("/tasks", response_class=HTMLResponse)
-async def tasks(request: Request) -> Response:
-    return await _page(request, "tasks", "tasks.html", title="Tasks")
-
-
-@router.get("/supervisor", response_class=HTMLResponse)
-async def supervisor(request: Request) -> Response:
-    runtime: Runtime = request.app.state.runtime
-    conv = runtime.settings.conversations
-
-    def people() -> list[tuple[str, str, str]]:
-        # Who can be put in a queue: users who work conversations (not disabled).
-        with runtime.db.transaction() as s:
-            rows = s.execute(
-                select(User.username, User.display_name, User.role)
-                .where(User.disabled_at.is_(None), User.role.in_(QUEUE_ROLES))
-                .order_by(User.username)
+    @router.post("/login", response_class=HTMLResponse)
+    async def login(
+        request: Request,
+        username: Annotated[str, Form(max_length=200)],
+        password: Annotated[str, Form(max_length=1000)],
+        csrf_token: Annotated[str, Form(max_length=200)] = "",
+        next: Annotated[str, Form(max_length=2000)] = "",
+    ) -> Response:
+        runtime: Runtime = request.app.state.runtime
+        expected = request.cookies.get(LOGIN_CSRF_COOKIE, "")
+        if not same_origin(request) or not service.csrf_matches(expected, csrf_token):
+            return _login_error(
+                sessions, request, "Your sign-in form expired. Please try again.", next, 403
             )
-            return [(u, d, r) for u, d, r in rows]
 
-    # Queues the routing sends conversations to, even before anyone works them.
-    routed = sorted({conv.default_queue, *(r.queue for r in conv.routing_rules())})
-    return await _page(
-        request,
-        "supervisor",
-        "supervisor.html",
-        title="Dashboard",
-        refresh=runtime.settings.web.dashboard_refresh_seconds,
-        sla=runtime.settings.web.sla_wait_minutes,
-        people=await run_in_threadpool(people),
-        routed_queues=routed,
-    )
+        limiter, limits = runtime.guard.limiter, runtime.settings.limits
+        account = ("login-account", username.strip().lower())
+        client = ("login-client", client_address(request, limits.trusted_proxies))
+        # A locked account stays locked for the right password too: otherwise guessing goes on
+        # and the lock only hides which guess was right.
+        wait = limiter.blocked(limits.login, *account) or limiter.blocked(
+            limits.login_client, *client
+        )
+        if wait is not None:
+            return _throttled(sessions, request, wait, next)
 
+        def work() -> tuple[str, str] | None:
+            with runtime.db.transaction(write=True) as session:
+                user = service.verify_password(session, username, password)
+                if user is None:
+                    return None
+                _row, token = service.start_session(
+                    session, user, clock=runtime.clock, lifetime=sessions.lifetime
+                )
+                return token, user.role
 
-@router.get("/demo/widget", response_class=HTMLResponse)
-async def demo_widget(request: Request, email: str = "", name: str = "") -> Response:
-    """The customer's side: a page embedding the chat widget (no sign-in needed)."""
-    return templates.TemplateResponse(
-        request,
-        "widget_demo.html",
-        {"version": __version__, "email": email[:320], "name": name[:200]},
-    )
+        outcome = await run_in_threadpool(work)
+        if outcome is None:
+            limiter.hit(limits.login, *account)
+            limiter.hit(limits.login_client, *client)
+            return _login_error(sessions, request, "Wrong username or password.", next, 401)
+        # The account's own failures are forgiven; the address's failures on other accounts
+        # are not, so one good password cannot launder a spray across accounts.
+        limiter.clear(limits.login, *account)
+        token, role = outcome
+        target = _safe_next(next) or HOME[ROLE_PAGES[role][0]]
+        response = RedirectResponse(target, status_code=303)
+        sessions.set_cookie(response, token)
+        response.delete_cookie(LOGIN_CSRF_COOKIE, path="/login")
+        return response
+
+    @router.post("/logout")
+    async def logout(
+        request: Request, csrf_token: Annotated[str, Form(max_length=200)] = ""
+    ) -> Response:
+        runtime: Runtime = request.app.state.runtime
+        who = await run_in_threadpool(sessions.signed_in, request)
+        if who is not None:
+            if not service.csrf_matches(who.csrf_token, csrf_token):
+                return Response("CSRF token missing or wrong", status_code=403)
+
+            def work() -> None:
+                with runtime.db.transaction(write=True) as session:
+                    service.end_session(session, who.session_id, clock=runtime.clock)
+
+            await run_in_threadpool(work)
+        response = RedirectResponse("/login", status_code=303)
+        sessions.clear_cookie(response)
+        return response
+
+    @router.get("/", response_class=HTMLResponse)
+    async def index(request: Request) -> Response:
+        who = await run_in_threadpool(sessions.signed_in, request)
+        return RedirectResponse(_home(who) if who else "/login", status_code=303)
+
+    @router.get("/desktop", response_class=HTMLResponse)
+    async def desktop(request: Request) -> Response:
+        runtime: Runtime = request.app.state.runtime
+        return await _page(
+            sessions,
+            request,
+            "desktop",
+            "desktop.html",
+            title="Inbox",
+            sla_minutes=runtime.settings.web.sla_wait_minutes,
+        )
+
+    @router.get("/customers/{customer_id}", response_class=HTMLResponse)
+    async def customer(
+        request: Request, customer_id: str, conversation: str | None = None
+    ) -> Response:
+        return await _page(
+            sessions,
+            request,
+            "customer",
+            "customer.html",
+            title="Customer",
+            customer_id=customer_id[:40],
+            conversation_id=(conversation or "")[:40],
+        )
+
+    @router.get("/search", response_class=HTMLResponse)
+    async def search(request: Request, q: str = "") -> Response:
+        return await _page(sessions, request, "search", "search.html", title="Search", q=q[:320])
+
+    @router.get("/tasks", response_class=HTMLResponse)
+    async def tasks(request: Request) -> Response:
+        return await _page(sessions, request, "tasks", "tasks.html", title="Tasks")
+
+    @router.get("/supervisor", response_class=HTMLResponse)
+    async def supervisor(request: Request) -> Response:
+        runtime: Runtime = request.app.state.runtime
+        conv = runtime.settings.conversations
+
+        def people() -> list[tuple[str, str, str]]:
+            # Who can be put in a queue: users who work conversations (not disabled).
+            with runtime.db.transaction() as s:
+                rows = s.execute(
+                    select(User.username, User.display_name, User.role)
+                    .where(User.disabled_at.is_(None), User.role.in_(QUEUE_ROLES))
+                    .order_by(User.username)
+                )
+                return [(u, d, r) for u, d, r in rows]
+
+        # Queues the routing sends conversations to, even before anyone works them.
+        routed = sorted({conv.default_queue, *(r.queue for r in conv.routing_rules())})
+        return await _page(
+            sessions,
+            request,
+            "supervisor",
+            "supervisor.html",
+            title="Dashboard",
+            refresh=runtime.settings.web.dashboard_refresh_seconds,
+            sla=runtime.settings.web.sla_wait_minutes,
+            people=await run_in_threadpool(people),
+            routed_queues=routed,
+        )
+
+    @router.get("/demo/widget", response_class=HTMLResponse)
+    async def demo_widget(request: Request, email: str = "", name: str = "") -> Response:
+        """The customer's side: a page embedding the chat widget (no sign-in needed)."""
+        return templates.TemplateResponse(
+            request,
+            "widget_demo.html",
+            {"version": __version__, "email": email[:320], "name": name[:200]},
+        )
+
+    return router

@@ -10,34 +10,23 @@ from __future__ import annotations
 import hashlib
 import hmac
 from datetime import timedelta
-from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from starlette.requests import HTTPConnection
 from starlette.responses import Response
 
+from onestory.app_state import Runtime
 from onestory.auth.service import Principal
-from onestory.config import Settings
+from onestory.config import load_secret
 from onestory.kit.errors import Forbidden
-from onestory.kit.secrets import persisted_secret
 from onestory.users import service
 from onestory.users.service import SignedIn
-
-if TYPE_CHECKING:
-    from onestory.app_state import Runtime
 
 SESSION_COOKIE = "onestory_session"
 # Double-submit token for the sign-in form (there is no session yet to hold one).
 LOGIN_CSRF_COOKIE = "onestory_login_csrf"
 CSRF_HEADER = "x-csrf-token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-
-
-def load_secret(settings: Settings) -> bytes:
-    """The app secret: ``ONESTORY_SECRET_KEY``, else one generated once in ``data_dir``."""
-    if settings.secret_key:
-        return settings.secret_key.encode()
-    return persisted_secret(settings.data_dir, "secret_key", nbytes=48).encode()
 
 
 class Sessions:

@@ -1,31 +1,37 @@
-"""How this domain plugs into the running app: stage handlers, services, start/stop."""
+"""How proactive service plugs in: signals in the detect stage, playbooks in the act stage,
+the shipped YAML playbooks loaded into the store at start (a higher file version replaces the
+stored one), and the sender of outreach held back by quiet hours."""
 
 from __future__ import annotations
-
-from typing import TYPE_CHECKING
 
 from fastapi.concurrency import run_in_threadpool
 from sqlalchemy.exc import IntegrityError
 
+from onestory.app_state import Runtime
 from onestory.cases.promise import FULFILLING
-from onestory.proactive.engine import playbooks_acted
+from onestory.kit.background import Hooks
+from onestory.plugin import Plugin
+from onestory.proactive.endpoints import router
+from onestory.proactive.engine import Playbooks
 from onestory.proactive.playbooks import specs, sync_files
 from onestory.proactive.scheduler import DeferredSender
-from onestory.proactive.signals import signals_detected, urgent_types
-
-if TYPE_CHECKING:
-    from onestory.app_state import Runtime
+from onestory.proactive.signals import Signals, urgent_types
 
 
-def setup(runtime: Runtime) -> None:
-    """Signals in the detect stage, playbooks in the act stage; the shipped YAML playbooks
-    are loaded into the store at start (a higher file version replaces the stored one)."""
-    runtime.pipeline.add_handler("detect", signals_detected)
-    runtime.pipeline.add_handler("act", playbooks_acted)
+def plugin(core: Runtime) -> Plugin:
+    settings = core.settings.proactive
+    plugin = Plugin(
+        name="proactive",
+        handlers=[
+            ("detect", Signals(settings).detect),
+            ("act", Playbooks(settings, core.live).act),
+        ],
+        api=[router],
+    )
     # A failed payment must not wait behind a backlog of page views; nor may the events that
     # settle promises, or a backlog would let the promise checker break a kept promise.
-    runtime.pipeline.prioritise(urgent_types())
-    runtime.pipeline.prioritise([*FULFILLING, "task.updated"])
+    plugin.prioritise(urgent_types())
+    plugin.prioritise([*FULFILLING, "task.updated"])
 
     async def load_playbooks() -> None:
         def work() -> list[str]:
@@ -33,14 +39,12 @@ def setup(runtime: Runtime) -> None:
             # loses the race on the primary key tries again and finds the rows there.
             for attempt in range(3):
                 try:
-                    with runtime.db.transaction(write=True) as session:
+                    with core.db.transaction(write=True) as session:
                         names = sync_files(
-                            session,
-                            now=runtime.clock.now(),
-                            extra_dir=runtime.settings.proactive.playbooks_dir,
+                            session, now=core.clock.now(), extra_dir=settings.playbooks_dir
                         )
                         # Events that playbooks react to directly are urgent too.
-                        runtime.pipeline.prioritise(
+                        core.pipeline.prioritise(
                             t
                             for pb, _on in specs(session, enabled_only=False)
                             for t in pb.when.events
@@ -53,8 +57,8 @@ def setup(runtime: Runtime) -> None:
 
         await run_in_threadpool(work)
 
-    runtime.on_start.append(load_playbooks)
-    sender = DeferredSender(runtime, runtime.settings.proactive.promise_check_seconds)
-    runtime.services["proactive_deferred_sender"] = sender
-    runtime.on_start.append(sender.start)
-    runtime.on_stop.append(sender.stop)
+    plugin.background += [
+        Hooks("playbooks", load_playbooks),
+        DeferredSender(core, settings.promise_check_seconds),
+    ]
+    return plugin

@@ -1,0 +1,11 @@
+"""How the customers domain plugs in: its routes (profiles, identities, the story)."""
+
+from __future__ import annotations
+
+from onestory.app_state import Runtime
+from onestory.customers.endpoints import router
+from onestory.plugin import Plugin
+
+
+def plugin(core: Runtime) -> Plugin:
+    return Plugin(name="customers", api=[router])
