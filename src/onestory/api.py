@@ -11,6 +11,7 @@ from onestory.customers.endpoints import router as customers_router
 from onestory.enrich.endpoints import router as enrich_router
 from onestory.events.endpoints import router as events_router
 from onestory.live.endpoints import router as live_router
+from onestory.privacy.endpoints import router as privacy_router
 from onestory.proactive.endpoints import router as proactive_router
 from onestory.users.endpoints import router as users_router
 
@@ -23,4 +24,5 @@ router.include_router(conversations_router)
 router.include_router(channels_router)
 router.include_router(cases_router)
 router.include_router(proactive_router)
+router.include_router(privacy_router)
 router.include_router(users_router)
