@@ -200,4 +200,3 @@ def outcome_metrics(
 ) -> dict[str, Any]:
     now = runtime.clock.now()
     return outcomes(session, since=now - timedelta(days=since_days), now=now)
-

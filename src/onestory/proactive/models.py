@@ -67,4 +67,3 @@ class ProactiveAction(Base):
     result_event_id: Mapped[str | None] = mapped_column(String(40))
     details: Mapped[dict[str, Any]] = mapped_column(PrivateJSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
-
