@@ -12,6 +12,7 @@ import onestory.cases.models
 import onestory.channels.models
 import onestory.conversations.models
 import onestory.models
+import onestory.privacy.models
 import onestory.proactive.models
 import onestory.users.models  # noqa: F401
 from onestory.db.base import Base

@@ -40,6 +40,7 @@ from onestory.kit.background import Background, Hooks
 from onestory.kit.clock import Clock
 from onestory.live import plugin as live
 from onestory.plugin import Plugin
+from onestory.privacy import plugin as privacy
 from onestory.proactive import plugin as proactive
 from onestory.users import plugin as users
 from onestory.web import plugin as web
@@ -59,6 +60,7 @@ class Application:
     channels: ChannelsPlugin
     cases: CasesPlugin
     proactive: Plugin
+    privacy: Plugin
     users: Plugin
     web: WebPlugin
     live: Plugin
@@ -75,6 +77,7 @@ class Application:
             self.channels,
             self.cases,
             self.proactive,
+            self.privacy,
             self.users,
             self.web,
             self.live,
@@ -128,6 +131,7 @@ def build(settings: Settings, *, clock: Clock | None = None) -> Application:
         channels=channels.plugin(core),
         cases=cases.plugin(core),
         proactive=proactive.plugin(core),
+        privacy=privacy.plugin(core),
         users=users.plugin(core),
         web=web.plugin(core),
         live=live.plugin(core),

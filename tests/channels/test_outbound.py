@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import select
 
 from onestory.conversations.models import OutboxItem
-from onestory.proactive.models import Consent, ContactPreference
+from onestory.privacy.models import Consent, ContactPreference
 from tests.channels.conftest import Channels
 from tests.channels.test_scenario import twilio_post
 

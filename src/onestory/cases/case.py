@@ -6,9 +6,9 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from onestory.cases import repository
 from onestory.cases.change import Change, check, draft
 from onestory.cases.models import Case
 from onestory.kit.errors import NotFound
@@ -37,7 +37,7 @@ def open_case(
     origin, origin_id = "manual", None
     if signal_id:
         origin, origin_id = "signal", f"signal:{signal_id}"
-        existing = session.scalar(select(Case).where(Case.origin_id == origin_id))
+        existing = repository.case_by_origin(session, origin_id)
         if existing is not None:
             return Change(existing, [])
     elif conversation_id:
@@ -74,7 +74,7 @@ def open_case(
 
 
 def get_case(session: Session, case_id: str) -> Case:
-    case = session.get(Case, case_id)
+    case = repository.case_by_id(session, case_id)
     if case is None:
         raise NotFound(f"case {case_id} does not exist")
     return case
@@ -126,11 +126,6 @@ def list_cases(
     team: str | None = None,
     limit: int = 100,
 ) -> list[Case]:
-    stmt = select(Case)
-    if customer_ids is not None:
-        stmt = stmt.where(Case.customer_id.in_(customer_ids))
-    if status:
-        stmt = stmt.where(Case.status == status)
-    if team:
-        stmt = stmt.where(Case.team == team)
-    return list(session.scalars(stmt.order_by(Case.created_at.desc()).limit(limit)))
+    return repository.cases(
+        session, customer_ids=customer_ids, status=status, team=team, limit=limit
+    )

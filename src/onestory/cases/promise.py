@@ -6,11 +6,11 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from onestory.cases import repository
 from onestory.cases.change import Change, check, draft, iso
-from onestory.cases.models import Promise, Task
+from onestory.cases.models import Promise
 from onestory.events.service import EventDraft
 from onestory.kit.errors import NotFound
 from onestory.kit.ids import new_id
@@ -29,7 +29,7 @@ FULFILLING: dict[str, str] = {
 
 
 def get_promise(session: Session, promise_id: str) -> Promise:
-    promise = session.get(Promise, promise_id)
+    promise = repository.promise_by_id(session, promise_id)
     if promise is None:
         raise NotFound(f"promise {promise_id} does not exist")
     return promise
@@ -75,15 +75,13 @@ def make_promise(
 ) -> Change[Promise]:
     check(kind, PROMISE_KINDS, "kind")
     if origin_key is not None:
-        existing = session.scalar(select(Promise).where(Promise.origin_key == origin_key))
+        existing = repository.promise_by_origin(session, origin_key)
         if existing is not None:
             return Change(existing, [])
     if task_id is not None:
-        # The task module depends on this one (a done task keeps promises), so the lookup of
-        # the task a promise is tied to (by id or external id) is done here.
-        found = session.scalar(
-            select(Task.id).where(or_(Task.id == task_id, Task.external_id == task_id))
-        )
+        # The task module depends on this one (a done task keeps promises), so the task a
+        # promise is tied to (by id or external id) is looked up here, not via get_task.
+        found = repository.task_id_of(session, task_id)
         if found is None:
             raise NotFound(f"task {task_id} does not exist")
         task_id = found
@@ -135,13 +133,7 @@ def resolve_promise(
 def break_overdue(session: Session, *, now: datetime, limit: int = 1000) -> list[EventDraft]:
     """Break every open promise whose due time has passed (the periodic checker)."""
     drafts: list[EventDraft] = []
-    overdue = session.scalars(
-        select(Promise)
-        .where(Promise.status == "open", Promise.due_by < now)
-        .order_by(Promise.due_by)
-        .limit(limit)
-    )
-    for p in overdue:
+    for p in repository.overdue_promises(session, now=now, limit=limit):
         p.status = "broken"
         p.resolved_at = now
         p.evidence = {
@@ -173,16 +165,7 @@ def fulfil_by_event(
         return []
     if event_type == "call.started" and payload.get("direction") != "outbound":
         return []
-    open_ = session.scalars(
-        select(Promise)
-        .where(
-            Promise.customer_id == customer_id,
-            Promise.kind == kind,
-            Promise.status == "open",
-            Promise.created_at <= occurred_at,
-        )
-        .order_by(Promise.due_by)
-    ).all()
+    open_ = repository.open_promises_made_by(session, customer_id, kind, occurred_at)
     if not open_:
         return []
     evidence = {"event_id": event_id, "event_type": event_type, "at": occurred_at.isoformat()}
@@ -196,9 +179,4 @@ def list_promises(
     status: str | None = None,
     limit: int = 200,
 ) -> list[Promise]:
-    stmt = select(Promise)
-    if customer_ids is not None:
-        stmt = stmt.where(Promise.customer_id.in_(customer_ids))
-    if status:
-        stmt = stmt.where(Promise.status == status)
-    return list(session.scalars(stmt.order_by(Promise.due_by.desc()).limit(limit)))
+    return repository.promises(session, customer_ids=customer_ids, status=status, limit=limit)

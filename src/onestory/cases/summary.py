@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from onestory.cases import case as case_rules
 from onestory.cases import promise as promise_rules
+from onestory.cases import repository
 from onestory.cases import task as task_rules
 from onestory.cases.models import Task
 from onestory.cases.schemas import (
@@ -26,7 +26,6 @@ from onestory.cases.schemas import (
 from onestory.customers import repository as customers_repo
 from onestory.customers.service import get_root
 from onestory.models import Event
-from onestory.proactive.models import Signal
 
 # Events that only feed metrics or echo another row are left out of "recent key events".
 _NOISE = ("app.session", "usage.reported", "page.viewed", "proactive.action", "customer.merged")
@@ -60,12 +59,7 @@ def summary(session: Session, customer_id: str, *, now: datetime) -> StorySummar
         for c in case_rules.list_cases(session, customer_ids=ids, limit=50)
         if c.status in ("open", "pending")
     ]
-    events = session.scalars(
-        select(Event)
-        .where(Event.customer_id.in_(ids), Event.type.not_in(_NOISE))
-        .order_by(Event.occurred_at.desc(), Event.seq.desc())
-        .limit(_KEY_EVENTS)
-    )
+    events = repository.recent_events(session, ids, leave_out=_NOISE, limit=_KEY_EVENTS)
     key_events = [
         KeyEvent(
             id=e.id, type=e.type, channel=e.channel, occurred_at=e.occurred_at, summary=_describe(e)
@@ -80,12 +74,7 @@ def summary(session: Session, customer_id: str, *, now: datetime) -> StorySummar
             detected_at=s.detected_at,
             evidence=s.evidence,
         )
-        for s in session.scalars(
-            select(Signal)
-            .where(Signal.customer_id.in_(ids))
-            .order_by(Signal.detected_at.desc())
-            .limit(5)
-        )
+        for s in repository.recent_signals(session, ids, limit=5)
     ]
     promises = promise_rules.list_promises(session, customer_ids=ids, limit=500)
     by_status: dict[str, list[PromiseOut]] = {"open": [], "kept": [], "broken": []}

@@ -7,12 +7,12 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from onestory.cases import repository
 from onestory.cases.case import get_case
 from onestory.cases.change import Change, check, draft, iso
-from onestory.cases.models import Promise, Task
+from onestory.cases.models import Task
 from onestory.cases.promise import get_promise, resolve_promise
 from onestory.events.service import EventDraft
 from onestory.kit.errors import InvalidInput, NotFound, field_error
@@ -55,7 +55,7 @@ def create_task(
         )
     if case_id is not None:
         get_case(session, case_id)
-    if external_id and session.scalar(select(Task.id).where(Task.external_id == external_id)):
+    if external_id and repository.external_id_taken(session, external_id):
         raise InvalidInput(
             f"a task with external id {external_id} exists",
             errors=[field_error("external_id", "already used")],
@@ -112,7 +112,7 @@ def task_payload(task: Task) -> dict[str, Any]:
 
 def get_task(session: Session, task_id: str) -> Task:
     """A task by its id or by its id in the field-service / back-office system."""
-    task = session.scalar(select(Task).where(or_(Task.id == task_id, Task.external_id == task_id)))
+    task = repository.task_by_id_or_external(session, task_id)
     if task is None:
         raise NotFound(f"task {task_id} does not exist")
     return task
@@ -127,17 +127,14 @@ def list_tasks(
     customer_ids: Sequence[str] | None = None,
     limit: int = 200,
 ) -> list[Task]:
-    stmt = select(Task)
-    if assignee:
-        stmt = stmt.where(Task.assignee == assignee)
-    if team:
-        stmt = stmt.where(Task.team == team)
-    if status:
-        stmt = stmt.where(Task.status.in_(list(status)))
-    if customer_ids is not None:
-        stmt = stmt.where(Task.customer_id.in_(customer_ids))
-    stmt = stmt.order_by(Task.due_at.is_(None), Task.due_at, Task.created_at)
-    return list(session.scalars(stmt.limit(limit)))
+    return repository.tasks(
+        session,
+        assignee=assignee,
+        team=team,
+        status=status,
+        customer_ids=customer_ids,
+        limit=limit,
+    )
 
 
 def update_task_status(
@@ -179,9 +176,7 @@ def update_task_status(
         drafts.append(draft("task.updated", task.customer_id, payload, occurred_at, key))
     if status == "done":
         task.completed_at = occurred_at
-        for promise in session.scalars(
-            select(Promise).where(Promise.task_id == task.id, Promise.status == "open")
-        ):
+        for promise in repository.open_promises_of_task(session, task.id):
             evidence = {
                 "task_id": task.id,
                 "task_status": status,

@@ -14,17 +14,14 @@ from urllib.parse import urlsplit
 from xml.sax.saxutils import escape
 
 from fastapi import APIRouter, Path, Request
-from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
-from sqlalchemy import select
 
 from onestory.app_state import Runtime
 from onestory.auth.guard import bearer_token
-from onestory.channels import twilio
+from onestory.channels import repository, twilio
 from onestory.channels.email import MailRejected, receive_mail
 from onestory.channels.inbound import Inbound, raise_for
-from onestory.conversations.models import OutboxItem
 from onestory.deps import RuntimeDep
 from onestory.events.schemas import Identifiers
 from onestory.events.service import ItemOutcome
@@ -118,14 +115,6 @@ async def _twilio_params(runtime: Runtime, request: Request) -> dict[str, str]:
         ):
             raise Forbidden("the X-Twilio-Signature is missing or does not match this request")
     return params
-
-
-def _outbound_by_sid(runtime: Runtime, sid: str) -> tuple[str, str] | None:
-    with runtime.db.transaction() as s:
-        row = s.execute(
-            select(OutboxItem.event_id, OutboxItem.customer_id).where(OutboxItem.provider_id == sid)
-        ).first()
-    return (row[0], row[1]) if row else None
 
 
 # --- Voice ---------------------------------------------------------------------------------
@@ -250,7 +239,11 @@ def build_router(inbound: Inbound) -> APIRouter:
     async def twilio_status(request: Request, runtime: RuntimeDep) -> Response:
         params = await _twilio_params(runtime, request)
         sid = params.get("MessageSid") or params.get("SmsSid") or ""
-        found = await run_in_threadpool(_outbound_by_sid, runtime, sid) if sid else None
+        found = None
+        if sid:
+            found = await runtime.work.run(
+                lambda uow: repository.outbound_by_provider_id(uow.session, sid), write=False
+            )
         if found is None:
             raise NotFound(f"no outbound message with provider id {sid!r}")
         env = twilio.status_envelope(params, runtime.clock.now(), found[0], found[1])

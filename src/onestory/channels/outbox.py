@@ -30,7 +30,7 @@ from onestory.kit.ids import new_id
 from onestory.models import Event
 from onestory.pipeline.stages import StageContext, StoredEvent
 from onestory.pipeline.uow import UnitOfWork
-from onestory.proactive.models import Consent, ContactPreference
+from onestory.privacy import service as privacy
 
 log = logging.getLogger(__name__)
 
@@ -49,33 +49,13 @@ class Route:
     error: str | None = None
 
 
-def _consented(session: Session, customer_ids: list[str], purpose: str, channel: str) -> bool:
-    rows = session.execute(
-        select(Consent.channel, Consent.granted).where(
-            Consent.customer_id.in_(customer_ids),
-            Consent.purpose == purpose,
-            Consent.channel.in_([channel, "*"]),
-        )
-    ).all()
-    answers = dict(rows)
-    if channel in answers:
-        return bool(answers[channel])
-    if "*" in answers:
-        return bool(answers["*"])
-    return purpose == "service"
-
-
 def route(
     session: Session, customer_id: str, requested: str | None, current: str | None, purpose: str
 ) -> Route:
     """Pick the channel: the one asked for, else the customer's stated preference, else the
     conversation's current channel; a channel without consent or an address is skipped."""
     ids = customers_repo.group_ids(session, customer_id)
-    pref = session.scalar(
-        select(ContactPreference.preferred_channel).where(
-            ContactPreference.customer_id.in_(ids), ContactPreference.preferred_channel.is_not(None)
-        )
-    )
+    pref = privacy.preferred_channel(session, ids)
     candidates = [c for c in (requested, pref, current) if c]
     if not candidates:
         candidates = ["email", "sms", "chat"]
@@ -85,7 +65,7 @@ def route(
     reasons = []
     for raw in dict.fromkeys(candidates):
         channel = FALLBACK.get(raw, raw)
-        if not _consented(session, ids, purpose, channel):
+        if not privacy.consented(session, ids, purpose, channel):
             reasons.append(f"no {purpose} consent for {channel}")
             if raw == requested:
                 break

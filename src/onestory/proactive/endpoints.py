@@ -14,9 +14,9 @@ from onestory.auth.service import Principal
 from onestory.customers.service import get_root
 from onestory.deps import RuntimeDep, SessionDep, require
 from onestory.pipeline.uow import UnitOfWork
-from onestory.proactive import playbooks, service
+from onestory.proactive import playbooks
 from onestory.proactive.metrics import outcomes
-from onestory.proactive.models import ContactPreference, Playbook, ProactiveAction, Signal
+from onestory.proactive.models import Playbook, ProactiveAction, Signal
 from onestory.proactive.scheduler import release_deferred
 from onestory.proactive.simulate import simulate
 
@@ -24,8 +24,6 @@ router = APIRouter(tags=["proactive"])
 
 Reader = Annotated[Principal, Depends(require("cases:read"))]
 PlaybookWriter = Annotated[Principal, Depends(require("playbooks:write"))]
-CustomerWriter = Annotated[Principal, Depends(require("customers:write"))]
-CustomerReader = Annotated[Principal, Depends(require("customers:read"))]
 
 
 class _Out(BaseModel):
@@ -75,36 +73,6 @@ class ActionOut(_Out):
     channel: str | None
     details: dict[str, Any]
     created_at: datetime
-
-
-class ConsentIn(BaseModel):
-    purpose: str = Field(description="service | proactive | marketing")
-    channel: str = Field(default="*", max_length=40, description="a channel or * for all")
-    granted: bool
-    source: str | None = Field(default=None, max_length=100)
-
-
-class ConsentOut(_Out):
-    purpose: str
-    channel: str
-    granted: bool
-    source: str | None
-    updated_at: datetime
-
-
-class PreferencesIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    preferred_channel: str | None = Field(default=None, max_length=40)
-    language: str | None = Field(default=None, max_length=10)
-    timezone: str | None = Field(default=None, max_length=60)
-
-
-class PreferencesOut(_Out):
-    customer_id: str
-    preferred_channel: str | None
-    language: str | None
-    timezone: str | None
-    updated_at: datetime
 
 
 # --- playbooks ---------------------------------------------------------------------------------
@@ -232,64 +200,3 @@ def outcome_metrics(
 ) -> dict[str, Any]:
     now = runtime.clock.now()
     return outcomes(session, since=now - timedelta(days=since_days), now=now)
-
-
-# --- consents and preferences ------------------------------------------------------------------
-@router.get(
-    "/customers/{customer_id}/consents",
-    response_model=list[ConsentOut],
-    summary="Consents per purpose and channel",
-)
-def get_consents(customer_id: str, session: SessionDep, _: CustomerReader) -> list[ConsentOut]:
-    root = get_root(session, customer_id)
-    return [ConsentOut.model_validate(c) for c in service.consents_of(session, root.id)]
-
-
-@router.put(
-    "/customers/{customer_id}/consents",
-    response_model=ConsentOut,
-    summary="Grant or withdraw consent for a purpose on a channel",
-)
-async def put_consent(
-    customer_id: str, body: ConsentIn, runtime: RuntimeDep, _: CustomerWriter
-) -> ConsentOut:
-    def work(uow: UnitOfWork) -> ConsentOut:
-        root = get_root(uow.session, customer_id)
-        change = service.set_consent(uow.session, root.id, **body.model_dump(), now=uow.now)
-        uow.session.flush()
-        uow.record(change.drafts)
-        return ConsentOut.model_validate(change.obj)
-
-    return await runtime.work.run(work)
-
-
-@router.get(
-    "/customers/{customer_id}/contact-preferences",
-    response_model=PreferencesOut | None,
-    summary="Preferred channel, language and time zone",
-)
-def get_preferences(
-    customer_id: str, session: SessionDep, _: CustomerReader
-) -> PreferencesOut | None:
-    row = session.get(ContactPreference, get_root(session, customer_id).id)
-    return PreferencesOut.model_validate(row) if row else None
-
-
-@router.put(
-    "/customers/{customer_id}/contact-preferences",
-    response_model=PreferencesOut,
-    summary="Set the preferred channel, language and time zone",
-)
-async def put_preferences(
-    customer_id: str, body: PreferencesIn, runtime: RuntimeDep, _: CustomerWriter
-) -> PreferencesOut:
-    def work(uow: UnitOfWork) -> PreferencesOut:
-        root = get_root(uow.session, customer_id)
-        change = service.set_preferences(
-            uow.session, root.id, body.model_dump(exclude_unset=True), now=uow.now
-        )
-        uow.session.flush()
-        uow.record(change.drafts)
-        return PreferencesOut.model_validate(change.obj)
-
-    return await runtime.work.run(work)

@@ -5,20 +5,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from onestory.customers import repository as customers_repo
 from onestory.models import Customer, Event, Insight
-from onestory.proactive.models import Consent, ContactPreference, ProactiveAction
+from onestory.privacy import service as privacy
+from onestory.proactive.models import ProactiveAction
 from onestory.proactive.settings import ProactiveSettings
 
 INBOUND_TYPES = ("message.received", "call.started", "call.ended")
-# Without an explicit answer, service messages (about the customer's own case or promise) may
-# be sent; proactive and marketing outreach needs the customer's explicit consent.
-DEFAULT_CONSENT = {"service": True, "proactive": False, "marketing": False}
 
 
 @dataclass
@@ -35,28 +33,14 @@ class Audience:
     consents: dict[tuple[str, str], bool] = field(default_factory=dict)
 
     def consented(self, purpose: str, channel: str) -> bool:
-        for key in ((purpose, channel), (purpose, "*")):
-            if key in self.consents:
-                return self.consents[key]
-        return DEFAULT_CONSENT.get(purpose, False)
-
-
-def _zone(name: str | None, default: str) -> str:
-    for candidate in (name, default, "UTC"):
-        if candidate:
-            try:
-                ZoneInfo(candidate)
-                return candidate
-            except (ZoneInfoNotFoundError, ValueError):
-                continue
-    return "UTC"
+        return privacy.answer(self.consents, purpose, channel)
 
 
 def audience(session: Session, customer_id: str, settings: ProactiveSettings) -> Audience:
     ids = customers_repo.group_ids(session, customer_id)
     cust = session.get(Customer, customer_id)
     traits = (cust.traits or {}) if cust else {}
-    pref = session.get(ContactPreference, customer_id)
+    pref = privacy.preferences_of(session, customer_id)
     lang_insight = session.scalar(
         select(Insight.value)
         .where(Insight.customer_id.in_(ids), Insight.kind == "language")
@@ -79,16 +63,13 @@ def audience(session: Session, customer_id: str, settings: ProactiveSettings) ->
         .order_by(Event.occurred_at.desc())
         .limit(1)
     )
-    consents = {
-        (c.purpose, c.channel): c.granted
-        for c in session.scalars(select(Consent).where(Consent.customer_id == customer_id))
-    }
+    consents = privacy.consent_answers(session, customer_id)
     return Audience(
         customer_id=customer_id,
         ids=ids,
         name=cust.display_name if cust else None,
         language=str(language).split("-")[0].lower(),
-        timezone=_zone(
+        timezone=privacy.known_zone(
             (pref.timezone if pref else None) or traits.get("timezone"),
             settings.default_timezone,
         ),

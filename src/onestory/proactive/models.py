@@ -1,4 +1,5 @@
-"""Signals, playbooks, proactive actions, consents and contact preferences."""
+"""Signals, playbooks and proactive actions (consents and contact preferences live in
+:mod:`onestory.privacy.models`)."""
 
 from __future__ import annotations
 
@@ -66,28 +67,3 @@ class ProactiveAction(Base):
     result_event_id: Mapped[str | None] = mapped_column(String(40))
     details: Mapped[dict[str, Any]] = mapped_column(PrivateJSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
-
-
-class Consent(Base):
-    """Consent per purpose (service, proactive, marketing) and channel (or "*" for all)."""
-
-    __tablename__ = "consents"
-
-    customer_id: Mapped[str] = mapped_column(String(40), primary_key=True)
-    purpose: Mapped[str] = mapped_column(String(20), primary_key=True)
-    channel: Mapped[str] = mapped_column(String(40), primary_key=True)
-    granted: Mapped[bool] = mapped_column(Boolean)
-    source: Mapped[str | None] = mapped_column(String(100))
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
-
-
-class ContactPreference(Base):
-    """How a customer likes to be reached."""
-
-    __tablename__ = "contact_preferences"
-
-    customer_id: Mapped[str] = mapped_column(String(40), primary_key=True)
-    preferred_channel: Mapped[str | None] = mapped_column(String(40))
-    language: Mapped[str | None] = mapped_column(String(10))
-    timezone: Mapped[str | None] = mapped_column(String(60))
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)

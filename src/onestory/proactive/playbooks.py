@@ -39,7 +39,6 @@ from onestory.kit.jsonutil import loads
 from onestory.proactive.models import Playbook
 from onestory.proactive.signals import SEVERITIES, SIGNAL_KINDS
 
-PURPOSES = ("service", "proactive", "marketing")
 ActionType = Literal[
     "message", "open_case", "open_task", "notify_team", "route_conversation", "offer"
 ]

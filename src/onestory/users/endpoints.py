@@ -11,6 +11,7 @@ from pydantic import BaseModel
 
 from onestory.auth.service import Principal, actor_of
 from onestory.deps import RuntimeDep, SessionDep, require
+from onestory.pipeline.uow import UnitOfWork
 from onestory.users import queues
 from onestory.users.queues import Membership
 
@@ -77,13 +78,17 @@ def my_queues(session: SessionDep, who: Reader) -> MyQueuesOut:
     "/queues/{queue}/members/{username}",
     summary="Add a user to a queue (supervisor, admin); adding twice changes nothing",
 )
-def add_member(queue: QueueName, username: Username, runtime: RuntimeDep, who: Manager) -> AddedOut:
-    with runtime.db.transaction(write=True) as session:
+async def add_member(
+    queue: QueueName, username: Username, runtime: RuntimeDep, who: Manager
+) -> AddedOut:
+    def work(uow: UnitOfWork) -> AddedOut:
         row, created = queues.add_member(
-            session, username, queue, by=actor_of(who).id, clock=runtime.clock
+            uow.session, username, queue, by=actor_of(who).id, clock=uow.clock
         )
-        [m] = queues.memberships(session, queue=row.queue, username=username)
+        [m] = queues.memberships(uow.session, queue=row.queue, username=username)
         return AddedOut(**_out(m).model_dump(), created=created)
+
+    return await runtime.work.run(work)
 
 
 @router.delete(
@@ -91,9 +96,8 @@ def add_member(queue: QueueName, username: Username, runtime: RuntimeDep, who: M
     status_code=204,
     summary="Remove a user from a queue (supervisor, admin)",
 )
-def remove_member(
+async def remove_member(
     queue: QueueName, username: Username, runtime: RuntimeDep, _: Manager
 ) -> Response:
-    with runtime.db.transaction(write=True) as session:
-        queues.remove_member(session, username, queue)
+    await runtime.work.run(lambda uow: queues.remove_member(uow.session, username, queue))
     return Response(status_code=204)
