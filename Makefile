@@ -43,6 +43,7 @@ run: install
 lint: dev
 	$(BIN)/ruff check src tests bench migrations
 	$(BIN)/ruff format --check src tests bench migrations
+	$(BIN)/lint-imports
 
 typecheck: dev
 	$(BIN)/mypy --strict src

@@ -39,7 +39,7 @@ from sqlalchemy import create_engine, select, text
 from onestory import bootstrap
 from onestory.config import PipelineSettings, Settings
 from onestory.db.migrate import upgrade
-from onestory.events.ingest import ingest_with_retry
+from onestory.ingest.service import ingest_with_retry
 from onestory.models import Event
 from onestory.pipeline.runner import topic
 from onestory.pipeline.stages import STAGES

@@ -39,9 +39,9 @@ from _classify_common import emit, load_banking77, parser
 from onestory.ai.classify import ModelStore, train_emotion_model, train_sentiment_model
 from onestory.ai.classify.defaults import cx_emotion_labels, goemotions_polarity, read_goemotions
 from onestory.ai.classify.intent import IntentTrainingConfig, starter_examples, train_and_save
+from onestory.ai.redaction import PayloadRedactor
+from onestory.ai.settings import AISettings
 from onestory.enrich.engine import Enricher, EnrichItem
-from onestory.enrich.redaction import PayloadRedactor
-from onestory.enrich.settings import AISettings
 
 PII = [
     " My card is 4111 1111 1111 1111.",

@@ -9,7 +9,7 @@ domain's plugin, given the core and, typed, the services of the domains it uses.
     channels       queued replies are delivered                                       act
     cases          cases, promises and tasks from the story                           project
     proactive      signals, then playbooks                                     detect, act
-    live           every fully processed item pushed to open screens                  notify
+    notify         every fully processed item pushed to open screens                  notify
 
 Only ``app.py``, the CLI and tests import this module.
 """
@@ -29,19 +29,19 @@ from onestory.channels import plugin as channels
 from onestory.channels.plugin import ChannelsPlugin
 from onestory.config import Settings
 from onestory.conversations import plugin as conversations
-from onestory.customers import plugin as customers
 from onestory.db.engine import WalCheckpointer
 from onestory.enrich import plugin as enrich
 from onestory.enrich.plugin import EnrichPlugin
-from onestory.events import plugin as events
-from onestory.events.plugin import EventsPlugin
+from onestory.ingest import plugin as ingest
+from onestory.ingest.plugin import IngestPlugin
 from onestory.kit import gctune
 from onestory.kit.background import Background, Hooks
 from onestory.kit.clock import Clock
-from onestory.live import plugin as live
+from onestory.notify import plugin as notify
 from onestory.plugin import Plugin
 from onestory.privacy import plugin as privacy
 from onestory.proactive import plugin as proactive
+from onestory.profiles import plugin as profiles
 from onestory.users import plugin as users
 from onestory.web import plugin as web
 from onestory.web.plugin import WebPlugin
@@ -54,8 +54,8 @@ class Application:
     core: Runtime
     store: Plugin
     enrich: EnrichPlugin
-    events: EventsPlugin
-    customers: Plugin
+    ingest: IngestPlugin
+    profiles: Plugin
     conversations: Plugin
     channels: ChannelsPlugin
     cases: CasesPlugin
@@ -63,7 +63,7 @@ class Application:
     privacy: Plugin
     users: Plugin
     web: WebPlugin
-    live: Plugin
+    notify: Plugin
 
     @property
     def plugins(self) -> list[Plugin]:
@@ -71,8 +71,8 @@ class Application:
         return [
             self.store,
             self.enrich,
-            self.events,
-            self.customers,
+            self.ingest,
+            self.profiles,
             self.conversations,
             self.channels,
             self.cases,
@@ -80,7 +80,7 @@ class Application:
             self.privacy,
             self.users,
             self.web,
-            self.live,
+            self.notify,
         ]
 
     @property
@@ -125,8 +125,8 @@ def build(settings: Settings, *, clock: Clock | None = None) -> Application:
         core=core,
         store=_store(core),
         enrich=enrich.plugin(core, pii),
-        events=events.plugin(core, pii.factory),
-        customers=customers.plugin(core),
+        ingest=ingest.plugin(core, pii.factory),
+        profiles=profiles.plugin(core),
         conversations=conversations.plugin(core),
         channels=channels.plugin(core),
         cases=cases.plugin(core),
@@ -134,7 +134,7 @@ def build(settings: Settings, *, clock: Clock | None = None) -> Application:
         privacy=privacy.plugin(core),
         users=users.plugin(core),
         web=web.plugin(core),
-        live=live.plugin(core),
+        notify=notify.plugin(core),
     )
     # The API guard accepts a signed-in browser in place of a key.
     core.guard.sessions = app.web.sessions.principal

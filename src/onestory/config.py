@@ -15,9 +15,9 @@ from limits import parse
 from pydantic import BaseModel, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from onestory.ai.settings import AISettings
 from onestory.channels.settings import ChannelSettings
 from onestory.conversations.settings import ConversationSettings
-from onestory.enrich.settings import AISettings
 from onestory.kit.secrets import persisted_secret
 from onestory.proactive.settings import ProactiveSettings
 from onestory.web.settings import WebSettings
@@ -54,7 +54,7 @@ class IngestSettings(BaseModel):
     max_future_skew_seconds: int = 300
     default_phone_region: str = "GB"
     # Worker processes that validate and redact large batches while the API process records
-    # others (events/parallel.py). None: one on a machine with two or more CPUs; 0: none.
+    # others (ingest/parallel.py). None: one on a machine with two or more CPUs; 0: none.
     prepare_processes: int | None = Field(default=None, ge=0, le=32)
     # Bodies at least this large go to a worker; smaller ones are prepared in-process.
     prepare_min_bytes: int = Field(default=64 * 1024, ge=0)

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from onestory.ai.settings import AISettings
 from onestory.demo.generator import generate_world
-from onestory.enrich.settings import AISettings
 from onestory.proactive.settings import ProactiveSettings
 from tests.conftest import Api, make_settings, open_api
 

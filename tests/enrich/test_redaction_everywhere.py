@@ -10,12 +10,12 @@ from cryptography.fernet import Fernet
 from sqlalchemy import text, update
 
 from onestory.ai.classify.store import IntentModelStore
+from onestory.ai.redaction import PayloadRedactor, reveal
+from onestory.ai.settings import AISettings
 from onestory.cases.models import Case, Task
 from onestory.conversations.models import Conversation
 from onestory.db import create_database
 from onestory.db.migrate import upgrade
-from onestory.enrich.redaction import PayloadRedactor, reveal
-from onestory.enrich.settings import AISettings
 from onestory.events.service import EventDraft, record
 from onestory.kit.clock import FrozenClock
 

@@ -1,4 +1,4 @@
-"""Batches prepared in a worker process (events/parallel.py) give the same answers as batches
+"""Batches prepared in a worker process (ingest/parallel.py) give the same answers as batches
 prepared in-process, and a dead worker costs nothing but speed."""
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from onestory.config import IngestSettings
-from onestory.events.parallel import PreparePool
+from onestory.ingest.parallel import PreparePool
 from tests.conftest import Api, event, make_settings, open_api
 
 
@@ -56,8 +56,8 @@ def answer_shape(body: dict[str, Any]) -> list[tuple[int, bool, list[str]]]:
 
 
 def test_worker_prepared_batch_answers_like_in_process(pooled: Api, inprocess: Api) -> None:
-    assert isinstance(pooled.application.events.pool, PreparePool)
-    assert inprocess.application.events.pool is None
+    assert isinstance(pooled.application.ingest.pool, PreparePool)
+    assert inprocess.application.ingest.pool is None
     a = pooled.post("/v1/events/batch", json=mixed_batch())
     b = inprocess.post("/v1/events/batch", json=mixed_batch())
     assert a.status_code == b.status_code == 207
@@ -73,7 +73,7 @@ def test_worker_prepared_batch_answers_like_in_process(pooled: Api, inprocess: A
     assert texts and not any("4111" in t for t in texts)
     # With another large batch in flight the worker prepares the whole batch (no split):
     # the same answers.
-    pool = pooled.application.events.pool
+    pool = pooled.application.ingest.pool
     assert pool is not None
     pool.batches_in_flight += 1
     try:
@@ -100,7 +100,7 @@ def test_malformed_bodies_get_the_same_problems_from_a_worker(pooled: Api) -> No
 
 
 def test_a_killed_worker_costs_nothing_but_speed(pooled: Api) -> None:
-    pool = pooled.application.events.pool
+    pool = pooled.application.ingest.pool
     assert pool is not None
     pooled.client.portal.call(pool.warm_up)  # type: ignore[union-attr]
     executor = pool._executor
@@ -125,7 +125,7 @@ def test_workers_exit_when_the_api_process_dies(tmp_path: Path) -> None:
     script.write_text(
         "import asyncio, os, signal, sys\n"
         "from onestory.config import IngestSettings\n"
-        "from onestory.events.parallel import PreparePool\n"
+        "from onestory.ingest.parallel import PreparePool\n"
         "async def main() -> None:\n"
         "    pool = PreparePool(IngestSettings(), None, 1, 0)\n"
         "    await pool.warm_up()\n"

@@ -17,8 +17,8 @@ from onestory import bootstrap
 from onestory.app_state import Runtime
 from onestory.config import Settings
 from onestory.db.migrate import upgrade
-from onestory.events.ingest import ingest_with_retry
 from onestory.events.service import Recorded
+from onestory.ingest.service import ingest_with_retry
 from onestory.models import Event, PipelineJob
 from onestory.pipeline.runner import MAX_ATTEMPTS
 from onestory.pipeline.stages import STAGES, StageContext, StoredEvent

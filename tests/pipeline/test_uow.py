@@ -9,8 +9,8 @@ import pytest
 
 from onestory import bootstrap
 from onestory.db.migrate import upgrade
-from onestory.events.ingest import ingest_with_retry
 from onestory.events.service import EventDraft
+from onestory.ingest.service import ingest_with_retry
 from onestory.live.hub import ALL
 from onestory.live.messages import conversation_typing
 from onestory.pipeline.uow import UnitOfWork

@@ -61,7 +61,7 @@ def test_a_hostile_item_fails_only_itself_in_a_worker_prepared_batch(
     settings.ingest.prepare_processes = 1
     settings.ingest.prepare_min_bytes = 0
     for api in open_api(settings):
-        assert api.application.events.pool is not None
+        assert api.application.ingest.pool is not None
         _check_batch(api, pad=3)
 
 

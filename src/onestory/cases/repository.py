@@ -9,8 +9,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from onestory.cases.models import Case, Promise, Task
-from onestory.models import Event
-from onestory.proactive.models import Signal
+from onestory.models import Event, Signal
 
 
 # --- cases -------------------------------------------------------------------------------------

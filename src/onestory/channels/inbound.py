@@ -22,8 +22,8 @@ from sqlalchemy import select
 from onestory.app_state import Runtime
 from onestory.conversations.models import Conversation
 from onestory.conversations.repository import OPEN_STATUSES
-from onestory.events.ingest import ingest_with_retry
 from onestory.events.service import ItemOutcome, Recorded
+from onestory.ingest.service import ingest_with_retry
 from onestory.kit.errors import InvalidInput, OneStoryError, PayloadTooLarge
 from onestory.live import messages
 

@@ -30,7 +30,7 @@ from onestory.channels.widget import Visitor
 from onestory.config import Settings, load_secret
 from onestory.customers import repository as customers_repo
 from onestory.customers.identity import IdentifierError, normalize_email
-from onestory.events.ingest import ingest_with_retry
+from onestory.ingest.service import ingest_with_retry
 from onestory.kit.errors import (
     Conflict,
     Forbidden,

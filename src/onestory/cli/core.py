@@ -20,7 +20,7 @@ from onestory.app import create_app
 from onestory.auth import service as auth_service
 from onestory.cli.common import open_store, setup_logging
 from onestory.config import get_settings
-from onestory.events.ingest import ingest_with_retry
+from onestory.ingest.service import ingest_with_retry
 from onestory.kit import gctune
 from onestory.kit.clock import SystemClock
 from onestory.models import ApiKey, Event

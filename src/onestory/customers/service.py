@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from onestory.ai.redaction import public_payload
 from onestory.customers import repository as repo
 from onestory.customers.identity import identity_keys, search_keys
 from onestory.customers.schemas import (
@@ -18,7 +19,6 @@ from onestory.customers.schemas import (
     MergeOut,
     Profile,
 )
-from onestory.enrich.redaction import public_payload
 from onestory.events import repository as events_repo
 from onestory.events.schemas import EventOut, Identifiers, InsightOut
 from onestory.events.service import EventDraft, Recorded, record

@@ -17,9 +17,9 @@ from typing import Any
 from sqlalchemy import Connection, Table
 from sqlalchemy.types import JSON
 
+from onestory.ai import privacy
 from onestory.db.base import UTCDateTime, sqlite_timestamp
 from onestory.db.private import PrivateJSON, PrivateText
-from onestory.kit import privacy
 from onestory.kit.jsonutil import dumps
 
 Convert = Callable[[Any], Any]

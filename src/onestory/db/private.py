@@ -2,7 +2,7 @@
 
 A column declared ``PrivateText(300)`` or ``PrivateJSON`` passes every value bound to it —
 ORM flushes, Core inserts and updates, even comparison parameters — through the process's
-scrubber (`onestory.kit.privacy`), so a case title, a task's details, a promise or a transfer
+scrubber (`onestory.ai.privacy`), so a case title, a task's details, a promise or a transfer
 note never reaches the database (or its WAL) holding a card number, IBAN, email or phone. The
 type is declared once per column; no endpoint needs to remember it.
 
@@ -19,7 +19,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
-from onestory.kit import privacy
+from onestory.ai import privacy
 
 
 class PrivateText(TypeDecorator[str]):

@@ -18,13 +18,13 @@ from onestory.ai.classify import sentiment_trajectory
 from onestory.ai.classify.store import IntentModelStore, ModelNotFound
 from onestory.ai.extract.summary import SummaryMessage, summarize
 from onestory.ai.protocols import OpenAICompatibleGenerator
+from onestory.ai.redaction import reveal
 from onestory.auth.service import Principal, actor_of
 from onestory.customers import repository as customers_repo
 from onestory.customers import service as customers
 from onestory.deps import RuntimeDep, SessionDep, require
 from onestory.enrich.engine import CUSTOMER_ROLES, Enricher
 from onestory.enrich.jobs import RetrainJobs, taxonomy
-from onestory.enrich.redaction import reveal
 from onestory.enrich.stage import role_of
 from onestory.events.service import EventDraft
 from onestory.kit.errors import Conflict, InvalidInput, NotFound, Unavailable, field_error

@@ -26,7 +26,7 @@ from onestory.ai.extract.effort import ContactContext
 from onestory.ai.extract.entities import ProductCatalogue
 from onestory.ai.extract.message import EXTRACTOR_NAME, EXTRACTOR_VERSION
 from onestory.ai.protocols import Embedder, Prediction
-from onestory.enrich.settings import AISettings
+from onestory.ai.settings import AISettings
 from onestory.kit import clock
 
 log = logging.getLogger(__name__)

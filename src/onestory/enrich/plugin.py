@@ -9,14 +9,14 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from onestory.ai import privacy
+from onestory.ai.redaction import PayloadRedactor, load_or_create_key
 from onestory.app_state import Runtime
 from onestory.config import Settings
 from onestory.enrich.endpoints import build_router
 from onestory.enrich.engine import Enricher
 from onestory.enrich.jobs import RetrainJobs
-from onestory.enrich.redaction import PayloadRedactor, load_or_create_key
 from onestory.enrich.stage import EnrichStage
-from onestory.kit import privacy
 from onestory.kit.background import Hooks
 from onestory.plugin import Plugin
 
@@ -29,7 +29,7 @@ class Pii:
 
     key: bytes | None
     redactor: PayloadRedactor
-    # How batch-preparation worker processes build the same filter (events/parallel.py).
+    # How batch-preparation worker processes build the same filter (ingest/parallel.py).
     factory: Callable[[], PayloadRedactor]
 
 
@@ -37,7 +37,7 @@ def pii(settings: Settings) -> Pii:
     ai = settings.ai
     key = load_or_create_key(ai, settings.data_dir)
     redactor = PayloadRedactor(ai, key)
-    # The same rules for OneStory's own events and every other store (kit/privacy.py).
+    # The same rules for OneStory's own events and every other store (ai/privacy.py).
     privacy.install(redactor)
     return Pii(key, redactor, functools.partial(PayloadRedactor, ai, key))
 

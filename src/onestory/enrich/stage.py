@@ -18,8 +18,8 @@ from sqlalchemy.orm import Session
 
 from onestory.ai.extract.effort import ContactContext
 from onestory.ai.extract.message import EXTRACTOR_NAME, EXTRACTOR_VERSION
+from onestory.ai.redaction import REDACTION_KEY
 from onestory.enrich.engine import CUSTOMER_ROLES, Enricher, EnrichItem, InsightRow
-from onestory.enrich.redaction import REDACTION_KEY
 from onestory.models import Customer, Event, Insight
 from onestory.pipeline.stages import StageContext, StoredEvent
 

@@ -14,6 +14,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 from sqlalchemy.orm import Session
 
+from onestory.ai import privacy
 from onestory.config import IngestSettings
 from onestory.customers import repository as customers_repo
 from onestory.customers.identity import IdentifierError, IdentityKey, identity_keys
@@ -21,7 +22,6 @@ from onestory.customers.resolver import IdentityResolver
 from onestory.events import repository as repo
 from onestory.events.schemas import EventIn
 from onestory.events.types import PAYLOAD_SCHEMAS, extract_text
-from onestory.kit import privacy
 from onestory.kit.clock import Clock
 from onestory.kit.errors import field_error
 from onestory.kit.ids import new_id

@@ -4,6 +4,7 @@ from onestory.models.auth import ApiKey
 from onestory.models.customers import Customer, CustomerMerge, Identity
 from onestory.models.events import Event, Insight, PipelineJob
 from onestory.models.jobs import Job
+from onestory.models.signals import Signal
 
 __all__ = [
     "ApiKey",
@@ -14,4 +15,5 @@ __all__ = [
     "Insight",
     "Job",
     "PipelineJob",
+    "Signal",
 ]

@@ -13,10 +13,11 @@ from onestory.app_state import Runtime
 from onestory.auth.service import Principal
 from onestory.customers.service import get_root
 from onestory.deps import RuntimeDep, SessionDep, require
+from onestory.models import Signal
 from onestory.pipeline.uow import UnitOfWork
 from onestory.proactive import playbooks
 from onestory.proactive.metrics import outcomes
-from onestory.proactive.models import Playbook, ProactiveAction, Signal
+from onestory.proactive.models import Playbook, ProactiveAction
 from onestory.proactive.scheduler import release_deferred
 from onestory.proactive.simulate import simulate
 

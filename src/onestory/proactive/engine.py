@@ -23,10 +23,10 @@ from onestory.events.service import EventDraft
 from onestory.kit.ids import new_id
 from onestory.live import messages
 from onestory.live.hub import LiveHub
-from onestory.models import Event
+from onestory.models import Event, Signal
 from onestory.pipeline.stages import StageContext, StoredEvent
 from onestory.proactive import guardrails
-from onestory.proactive.models import ProactiveAction, Signal
+from onestory.proactive.models import ProactiveAction
 from onestory.proactive.playbooks import Action, PlaybookSpec, render, specs
 from onestory.proactive.settings import ProactiveSettings
 from onestory.proactive.signals import SOURCE_TYPES

@@ -10,11 +10,10 @@ from sqlalchemy.orm import Session
 
 from onestory.cases.models import Promise
 from onestory.customers import repository as customers_repo
-from onestory.models import Customer, Event, Insight
+from onestory.models import Customer, Event, Insight, Signal
 from onestory.proactive.churn_features import ChurnFeatures
 from onestory.proactive.guardrails import INBOUND_TYPES
 from onestory.proactive.metrics import CHURN_TYPES
-from onestory.proactive.models import Signal
 
 
 def _count(session: Session, stmt: Any) -> int:

@@ -9,9 +9,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from onestory.cases.models import Promise
-from onestory.models import Event
+from onestory.models import Event, Signal
 from onestory.proactive.guardrails import INBOUND_TYPES
-from onestory.proactive.models import ProactiveAction, Signal
+from onestory.proactive.models import ProactiveAction
 
 AVOID_WINDOW = timedelta(days=7)
 SAVE_WINDOW = timedelta(days=30)

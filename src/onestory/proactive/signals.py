@@ -20,9 +20,8 @@ from onestory.customers import repository as customers_repo
 from onestory.events import repository as events_repo
 from onestory.events.service import EventDraft
 from onestory.kit.ids import new_id
-from onestory.models import Customer, Event, Insight
+from onestory.models import Customer, Event, Insight, Signal
 from onestory.pipeline.stages import StageContext, StoredEvent
-from onestory.proactive.models import Signal
 from onestory.proactive.settings import ProactiveSettings
 
 SIGNAL_KINDS = (

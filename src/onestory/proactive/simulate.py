@@ -9,10 +9,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from onestory.models import Event
+from onestory.models import Event, Signal
 from onestory.proactive import guardrails
 from onestory.proactive.engine import Trigger, _values, pick_template
-from onestory.proactive.models import Signal
 from onestory.proactive.playbooks import PlaybookSpec, render, specs
 from onestory.proactive.settings import ProactiveSettings
 

@@ -23,8 +23,8 @@ from typing import Any
 
 import joblib
 
+from onestory.ai import privacy
 from onestory.ai.classify._data import Example, load_examples
-from onestory.kit import privacy
 from onestory.kit.clock import Clock, SystemClock
 
 _VERSION = re.compile(r"^v(\d+)$")

@@ -49,9 +49,9 @@ def current() -> Scrubber:
         return found
     with _lock:
         if _current is None:
-            # Imported here: the redaction engine sits above kit/ and pulls in the detectors.
-            from onestory.enrich.redaction import PayloadRedactor
-            from onestory.enrich.settings import AISettings
+            # Imported on first use: the redaction engine pulls in the detectors.
+            from onestory.ai.redaction import PayloadRedactor
+            from onestory.ai.settings import AISettings
 
             _current = PayloadRedactor(AISettings(pii_policy="redact"), None)
         return _current

@@ -157,7 +157,7 @@ class PreparePool:
         self._lock = threading.Lock()
         # Large batches between arrival and answer (changed on the event loop thread only).
         self.batches_in_flight = 0
-        # The start-up spawn of the worker processes (a task; see events/plugin.py).
+        # The start-up spawn of the worker processes (a task; see ingest/plugin.py).
         self.warming: asyncio.Task[None] | None = None
 
     def _pool(self) -> ProcessPoolExecutor:

@@ -4,8 +4,8 @@ open screen, and the WebSocket route screens subscribe on."""
 from __future__ import annotations
 
 from onestory.app_state import Runtime
-from onestory.live.endpoints import router
-from onestory.live.tasks import StoryPushes
+from onestory.notify.endpoints import router
+from onestory.notify.stage import StoryPushes
 from onestory.plugin import Plugin
 
 

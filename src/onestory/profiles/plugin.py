@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from onestory.app_state import Runtime
-from onestory.customers.endpoints import router
 from onestory.plugin import Plugin
+from onestory.profiles.endpoints import router
 
 
 def plugin(core: Runtime) -> Plugin:

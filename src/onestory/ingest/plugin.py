@@ -1,4 +1,4 @@
-"""How the events core plugs in: the ingest and search routes, and the worker processes that
+"""How ingest plugs in: the ingest and search routes, and the worker processes that
 prepare large batches while this process records others."""
 
 from __future__ import annotations
@@ -9,19 +9,19 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from onestory.app_state import Runtime
-from onestory.events.endpoints import build_router
-from onestory.events.parallel import PreparePool
 from onestory.events.service import PayloadFilter
+from onestory.ingest.endpoints import build_router
+from onestory.ingest.parallel import PreparePool
 from onestory.kit.background import Hooks
 from onestory.plugin import Plugin
 
 
 @dataclass(kw_only=True)
-class EventsPlugin(Plugin):
+class IngestPlugin(Plugin):
     pool: PreparePool | None = None
 
 
-def plugin(core: Runtime, filter_factory: Callable[[], PayloadFilter] | None) -> EventsPlugin:
+def plugin(core: Runtime, filter_factory: Callable[[], PayloadFilter] | None) -> IngestPlugin:
     """The pool (unless switched off) prepares with a filter built by ``filter_factory`` in
     each worker process: the same rules as ``core.payload_filter``."""
     settings = core.settings.ingest
@@ -29,7 +29,7 @@ def plugin(core: Runtime, filter_factory: Callable[[], PayloadFilter] | None) ->
     if processes is None:
         processes = 1 if (os.cpu_count() or 1) >= 2 else 0
     if processes == 0:
-        return EventsPlugin(name="events", api=[build_router(None)])
+        return IngestPlugin(name="ingest", api=[build_router(None)])
     pool = PreparePool(settings, filter_factory, processes, settings.prepare_min_bytes)
     warm_up = None
     if settings.prepare_warm_up:
@@ -39,8 +39,8 @@ def plugin(core: Runtime, filter_factory: Callable[[], PayloadFilter] | None) ->
             # spawn only if it comes within the first second or two.
             pool.warming = asyncio.get_running_loop().create_task(pool.warm_up())
 
-    return EventsPlugin(
-        name="events",
+    return IngestPlugin(
+        name="ingest",
         pool=pool,
         api=[build_router(pool)],
         background=[Hooks("prepare-pool", warm_up, pool.aclose)],

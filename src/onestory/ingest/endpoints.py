@@ -15,10 +15,10 @@ from onestory.customers import service as customers_service
 from onestory.customers.schemas import SearchHit, SearchResult
 from onestory.deps import RuntimeDep, SessionDep, require
 from onestory.events import repository as repo
-from onestory.events.ingest import ingest_with_retry, record_with_retry
-from onestory.events.parallel import PreparePool, parse_batch
 from onestory.events.schemas import BatchResult, IngestResult
 from onestory.events.service import ItemOutcome
+from onestory.ingest.parallel import PreparePool, parse_batch
+from onestory.ingest.service import ingest_with_retry, record_with_retry
 from onestory.kit.errors import InvalidInput, OneStoryError, PayloadTooLarge, field_error
 from onestory.kit.http import ORJSONResponse, read_body, read_json
 

@@ -7,7 +7,7 @@ scanned for personal data, except identifiers the system keys on (``*_id`` field
 ones), the kinds found and where their placeholders are, and — under the "encrypt" policy — the
 original text encrypted with the deployment's key, which only an admin can reveal (audited).
 
-The same object is the process's `onestory.kit.privacy` scrubber, so events OneStory records
+The same object is the process's `onestory.ai.privacy` scrubber, so events OneStory records
 itself and the free-text columns of other tables are scrubbed by the same rules.
 """
 
@@ -23,7 +23,7 @@ from typing import Any
 from cryptography.fernet import Fernet, InvalidToken
 
 from onestory.ai.extract import Redactor
-from onestory.enrich.settings import AISettings
+from onestory.ai.settings import AISettings
 
 log = logging.getLogger(__name__)
 
