@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from onestory.kit.clock import FrozenClock
+from tests.cases.conftest import NOON
 from tests.conftest import Api, event
 from tests.web.conftest import make_user
 
@@ -142,27 +144,24 @@ def test_assign_transfer_resolve_reopen_are_story_events(api: Api) -> None:
     assert api.get("/v1/conversations", params={"queue": "nope"}).json()["total"] == 0
 
 
-def test_after_resolution_and_quiet_period_a_new_conversation_starts(api: Api) -> None:
-    t0 = datetime.now(UTC) - timedelta(days=3)
+def test_after_resolution_and_quiet_period_a_new_conversation_starts(
+    capi: Api, clock: FrozenClock
+) -> None:
+    api = capi  # on a frozen clock: the quiet period passes when the test says so
+    t0 = NOON - timedelta(days=3)
     rec = send(api, event(when=t0, payload={"text": "first problem"}))
     api.drain()
     conv = only_conversation(api, rec["customer_id"])
     api.post(f"/v1/conversations/{conv['id']}/resolve", json={})
     # Soon after resolution: the same conversation reopens.
-    send(api, event(payload={"text": "actually, one more thing"}))
+    send(api, event(when=NOON, payload={"text": "actually, one more thing"}))
     api.drain()
     again = only_conversation(api, rec["customer_id"])
     assert again["id"] == conv["id"]
     assert again["status"] == "waiting_on_us"
     api.post(f"/v1/conversations/{conv['id']}/resolve", json={})
-    later = datetime.now(UTC) + timedelta(days=2)
-    with api.runtime.db.transaction(write=True) as s:  # resolved long ago
-        from onestory.conversations.models import Conversation
-
-        c = s.get(Conversation, conv["id"])
-        assert c is not None
-        c.resolved_at = datetime.now(UTC) - timedelta(days=2)
-    send(api, event(when=later - timedelta(days=2), payload={"text": "new problem"}, key="n"))
+    clock.advance(timedelta(days=2))  # resolved long ago
+    send(api, event(when=clock.now(), payload={"text": "new problem"}, key="n"))
     api.drain()
     r = api.get("/v1/conversations", params={"customer_id": rec["customer_id"]}).json()
     assert r["total"] == 2

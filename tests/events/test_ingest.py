@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import selectors
 import socket
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import func, select
 
+from onestory.config import IngestSettings
 from onestory.models import Event
 from tests.conftest import Api, event
 from tests.support.live_server import LiveServer, live_server
@@ -121,6 +123,46 @@ def test_huge_body_is_answered_before_it_is_sent(tmp_path: Path, database_url: s
         with socket.create_connection(("127.0.0.1", port), timeout=30) as sock:
             sock.sendall(_head(server, f"Content-Length: {limit * 100}"))
             assert sock.recv(64).startswith(b"HTTP/1.1 413")
+
+
+def test_huge_chunked_body_is_answered_before_it_is_all_sent(
+    tmp_path: Path, database_url: str
+) -> None:
+    """With no length declared (chunked transfer encoding) the server must count as it reads:
+    it answers 413 once the limit is passed, while the client is still far from done."""
+    limit = 64 * 1024
+    chunk = b"%x\r\n%s\r\n" % (4096, b" " * 4096)
+    planned = limit * 1000  # what the client would send if nobody stopped it
+    with live_server(tmp_path, database_url, ingest=IngestSettings(max_body_bytes=limit)) as server:
+        port = int(server.url.rsplit(":", 1)[1])
+        with socket.create_connection(("127.0.0.1", port), timeout=30) as sock:
+            sock.sendall(_head(server, "Transfer-Encoding: chunked"))
+            sent, pending = 0, b""
+            sock.setblocking(False)
+            ready = selectors.DefaultSelector()
+            ready.register(sock, selectors.EVENT_READ | selectors.EVENT_WRITE)
+            while sent < planned:
+                events = ready.select(30)
+                assert events, "the server neither read the body nor answered"
+                if events[0][1] & selectors.EVENT_READ:
+                    break  # the server has answered (or hung up)
+                pending = pending or chunk
+                try:
+                    n = sock.send(pending)
+                except (BlockingIOError, InterruptedError):
+                    continue
+                except (BrokenPipeError, ConnectionResetError):
+                    break
+                sent, pending = sent + n, pending[n:]
+            ready.close()
+            sock.settimeout(30)
+            if sent >= planned:
+                sock.sendall(b"0\r\n\r\n")  # the end: a server that read it all answers now
+            answer = sock.recv(64)
+    assert answer.startswith(b"HTTP/1.1 413"), answer
+    # The server read past the limit and stopped: far less than the whole stream went out
+    # (what the kernel buffers on both sides of a local socket is a few MiB at most).
+    assert limit < sent < planned // 2, (limit, sent, planned)
 
 
 def test_unknown_event_types_are_accepted_as_generic(api: Api) -> None:

@@ -19,7 +19,7 @@ from onestory.app_state import Runtime
 from onestory.auth.service import create_key
 from onestory.bootstrap import Application
 from onestory.config import Settings
-from onestory.kit.clock import SystemClock
+from onestory.kit.clock import Clock
 from onestory.users import service
 
 CHROMIUM = "/usr/bin/chromium"
@@ -41,7 +41,7 @@ class LiveServer:
 
     def add_user(self, username: str, role: str, password: str) -> None:
         with self.runtime.db.transaction(write=True) as s:
-            service.create_user(s, username, password, role, clock=SystemClock())
+            service.create_user(s, username, password, role, clock=self.runtime.clock)
 
     def post(self, path: str, body: Any) -> httpx.Response:
         res = httpx.post(
@@ -69,7 +69,10 @@ class LiveServer:
 
 
 @contextmanager
-def live_server(tmp_path: Path, database_url: str) -> Iterator[LiveServer]:
+def live_server(
+    tmp_path: Path, database_url: str, *, clock: Clock | None = None, **more: Any
+) -> Iterator[LiveServer]:
+    """The app on a free port; ``clock`` and setting sections (``more``) are passed through."""
     port = free_port()
     settings = Settings(
         data_dir=tmp_path / "var",
@@ -77,8 +80,9 @@ def live_server(tmp_path: Path, database_url: str) -> Iterator[LiveServer]:
         env="test",
         ingest={"prepare_warm_up": False},
         base_url=f"http://127.0.0.1:{port}",
+        **more,
     )
-    app = create_app(settings)
+    app = create_app(settings, clock=clock)
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -89,7 +93,7 @@ def live_server(tmp_path: Path, database_url: str) -> Iterator[LiveServer]:
         time.sleep(0.05)
     runtime: Runtime = app.state.runtime
     with runtime.db.transaction() as s:
-        _k, key = create_key(s, "browser-tests", ["admin"], clock=SystemClock())
+        _k, key = create_key(s, "browser-tests", ["admin"], clock=runtime.clock)
     try:
         yield LiveServer(f"http://127.0.0.1:{port}", runtime, key, app.state.application)
     finally:

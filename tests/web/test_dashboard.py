@@ -3,30 +3,45 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
+from onestory.kit.clock import FrozenClock
 from onestory.web.settings import WebSettings
-from tests.conftest import Api, event, make_settings, open_api
+from tests.cases.conftest import NOON, open_frozen_api
+from tests.conftest import Api, event, make_settings
 from tests.web.conftest import make_user, sign_in
 
 
 @pytest.fixture
-def strict_api(tmp_path: Path, database_url: str) -> Iterator[Api]:
-    # Every waiting customer is already past an SLA of zero minutes.
-    yield from open_api(make_settings(tmp_path, database_url, web=WebSettings(sla_wait_minutes=0)))
+def clock() -> FrozenClock:
+    return FrozenClock(NOON)
 
 
-def test_kpis_follow_the_operation(strict_api: Api) -> None:
+@pytest.fixture
+def strict_api(tmp_path: Path, database_url: str, clock: FrozenClock) -> Iterator[Api]:
+    # Every waiting customer is already past an SLA of zero minutes. The clock is frozen at
+    # noon: the 24-hour windows and hourly sentiment buckets never straddle a boundary.
+    settings = make_settings(tmp_path, database_url, web=WebSettings(sla_wait_minutes=0))
+    yield from open_frozen_api(settings, clock)
+
+
+def test_kpis_follow_the_operation(strict_api: Api, clock: FrozenClock) -> None:
     api = strict_api
-    api.post("/v1/events", json=event(payload={"text": "This is awful, my refund never came!"}))
+    when = NOON - timedelta(minutes=5)
     api.post(
-        "/v1/events", json=event(email="bob@example.com", payload={"text": "Thanks, all good"})
+        "/v1/events",
+        json=event(when=when, payload={"text": "This is awful, my refund never came!"}),
+    )
+    api.post(
+        "/v1/events",
+        json=event(email="bob@example.com", when=when, payload={"text": "Thanks, all good"}),
     )
     api.drain()
-    due = (datetime.now(UTC) + timedelta(days=1)).isoformat()
+    clock.advance(timedelta(minutes=1))  # the customers have waited: past the SLA of zero
+    due = (clock.now() + timedelta(days=1)).isoformat()
     cust = api.get("/v1/customers", params={"q": "ada@example.com"}).json()["items"][0]["id"]
     assert (
         api.post(
