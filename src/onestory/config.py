@@ -133,7 +133,7 @@ class Settings(BaseSettings):
     web: WebSettings = WebSettings()
     limits: LimitsSettings = LimitsSettings()
     # Which background services this process runs, by name (bootstrap.py lists them: outbox,
-    # promise-checker, deferred-sender, ai-warm-up, ...). Empty: every one (the single-process
+    # promise-checker, proactive-deferred, ai-warm-up, ...). Empty: every one (the single-process
     # server); e.g. ONESTORY_BACKGROUND='["outbox"]' for a process that only delivers.
     background: list[str] = Field(default_factory=list)
 

@@ -18,7 +18,7 @@ from onestory.app import create_app
 from onestory.app_state import Runtime
 from onestory.auth.service import create_key
 from onestory.bootstrap import Application
-from onestory.config import Settings
+from onestory.config import IngestSettings, Settings
 from onestory.kit.clock import Clock
 from onestory.users import service
 
@@ -74,11 +74,17 @@ def live_server(
 ) -> Iterator[LiveServer]:
     """The app on a free port; ``clock`` and setting sections (``more``) are passed through."""
     port = free_port()
+    # No batch-preparation processes spawned at start (only on a large batch).
+    ingest = more.get("ingest", {})
+    more["ingest"] = (
+        ingest.model_copy(update={"prepare_warm_up": False})
+        if isinstance(ingest, IngestSettings)
+        else {"prepare_warm_up": False, **ingest}
+    )
     settings = Settings(
         data_dir=tmp_path / "var",
         database_url=database_url,
         env="test",
-        ingest={"prepare_warm_up": False},
         base_url=f"http://127.0.0.1:{port}",
         **more,
     )

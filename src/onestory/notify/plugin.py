@@ -11,4 +11,4 @@ from onestory.plugin import Plugin
 
 def plugin(core: Runtime) -> Plugin:
     pushes = StoryPushes(core.live)
-    return Plugin(name="live", handlers=[("notify", pushes.story_item_processed)], api=[router])
+    return Plugin(name="notify", handlers=[("notify", pushes.story_item_processed)], api=[router])

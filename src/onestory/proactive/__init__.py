@@ -1,1 +1,4 @@
-"""Proactive service: signals, churn risk and the playbooks that act on them."""
+"""Proactive service: signals (detect stage), playbooks with guardrails (act stage), churn
+risk, outreach held back by quiet hours. Uses cases (promises), privacy (consent), the
+story core and the core runtime; never channels (it emits ``message.sent`` events the
+outbox delivers)."""
