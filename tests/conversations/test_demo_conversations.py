@@ -3,35 +3,30 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
 from onestory.ai.settings import AISettings
 from onestory.demo.generator import generate_world
-from onestory.proactive.settings import ProactiveSettings
-from tests.conftest import Api, make_settings, open_api
+from onestory.kit.clock import FrozenClock
+from tests.cases.conftest import open_frozen_api
+from tests.conftest import Api, make_settings
 
 
 @pytest.fixture
-def quiet_api(tmp_path: Path, database_url: str) -> Iterator[Api]:
+def quiet_api(tmp_path: Path, database_url: str, clock: FrozenClock) -> Iterator[Api]:
     # AI enrichment is not what this test is about; without it the demo loads in seconds.
     # Playbooks only record (dry run): their outreach would add messages that are not demo
-    # events, and outside the customers' quiet hours (whether it is sent depends on the hour
-    # the test runs at).
-    settings = make_settings(
-        tmp_path,
-        database_url,
-        ai=AISettings(enabled=False),
-        proactive=ProactiveSettings(dry_run=True),
-    )
-    yield from open_api(settings)
+    # events. The app runs on a frozen clock, so nothing depends on the hour it runs at.
+    settings = make_settings(tmp_path, database_url, ai=AISettings(enabled=False))
+    yield from open_frozen_api(settings, clock, dry_run=True)
 
 
-def test_demo_journeys_are_cross_channel_conversations(quiet_api: Api) -> None:
+def test_demo_journeys_are_cross_channel_conversations(quiet_api: Api, clock: FrozenClock) -> None:
     api = quiet_api
-    now = datetime.now(UTC) - timedelta(minutes=10)
+    now = clock.now() - timedelta(minutes=10)
     events = list(generate_world(customers=40, days=30, seed=3, now=now))
     for i in range(0, len(events), 500):
         r = api.post("/v1/events/batch", json=events[i : i + 500])
