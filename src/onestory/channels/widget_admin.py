@@ -71,10 +71,9 @@ def build_router(allowed: WidgetOrigins) -> APIRouter:
         _who: CustomerReader,
         customer_id: Annotated[str, Query(min_length=1, max_length=40)],
     ) -> dict[str, Any]:
-        def read() -> list[dict[str, Any]]:
-            with runtime.db.transaction() as s:
-                return claims_of_customer(s, customer_id)
-
-        return {"customer_id": customer_id, "items": await run_in_threadpool(read)}
+        items = await runtime.work.run(
+            lambda uow: claims_of_customer(uow.session, customer_id), write=False
+        )
+        return {"customer_id": customer_id, "items": items}
 
     return router

@@ -19,7 +19,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from onestory.app_state import Runtime
-from onestory.channels import verification
+from onestory.channels import verification, visitors
 from onestory.channels.cors import WidgetOrigins, origin_refused
 from onestory.channels.inbound import Inbound, raise_for
 from onestory.channels.outbox import Outbox
@@ -41,17 +41,12 @@ from onestory.channels.widget_limits import (
     message_wait,
     session_limit,
 )
-from onestory.conversations import repository as conv_repo
-from onestory.conversations.views import live_channels, message_view
-from onestory.customers import repository as customers_repo
-from onestory.customers.identity import identity_keys
+from onestory.conversations.views import live_channels
 from onestory.deps import RuntimeDep
-from onestory.events.schemas import Identifiers
 from onestory.kit.errors import InvalidInput, OneStoryError, field_error
 from onestory.kit.ids import new_id
 from onestory.live import messages
 from onestory.live.hub import customer_channel
-from onestory.models import Customer
 
 WIDGET_JS = Path(__file__).parent / "static" / "widget.js"
 
@@ -89,51 +84,6 @@ class MessageIn(BaseModel):
     id: str | None = Field(default=None, min_length=1, max_length=100)
 
 
-def find_customer(runtime: Runtime, v: Visitor) -> tuple[str | None, str | None]:
-    """The customer (and open conversation) a visitor already is, without creating anything."""
-    keys = [
-        k.key
-        for k in identity_keys(
-            Identifiers.model_validate(v.identifiers()),
-            runtime.settings.ingest.default_phone_region,
-        )
-    ]
-    with runtime.db.transaction() as s:
-        owners = customers_repo.identities_by_key(s, keys)
-        owner = next((owners[k] for k in keys if k in owners), None)
-        if owner is None:
-            return None, None
-        customer = s.get(Customer, owner)
-        root = customer.merged_into if customer and customer.merged_into else owner
-        conv = conv_repo.open_for_customer(s, root)
-        return root, conv.id if conv else None
-
-
-def history(runtime: Runtime, customer_id: str | None) -> list[dict[str, Any]]:
-    """The messages of the customer's open conversations, oldest first (a visitor just
-    verified may have one from before and one begun anonymously)."""
-    if not customer_id:
-        return []
-    with runtime.db.transaction() as s:
-        convs = conv_repo.open_for_customers(s, customers_repo.group_ids(s, customer_id))
-        found = [m for c in convs for m in conv_repo.messages_of(s, c.id, 200)]
-        found.sort(key=lambda m: (m.occurred_at, m.id))
-        return [_visible(message_view(m)) for m in found[-200:] if m.kind == "message"]
-
-
-def _visible(m: dict[str, Any]) -> dict[str, Any]:
-    """What a visitor may see of a message (no internal ids of agents)."""
-    return {
-        "event_id": m["event_id"],
-        "direction": m["direction"],
-        "author": m["author"],
-        "text": m["text"],
-        "status": m["status"],
-        "channel": m["channel"],
-        "occurred_at": m["occurred_at"],
-    }
-
-
 def _identity(v: Visitor) -> dict[str, Any]:
     return {
         "visitor_id": v.visitor_id,
@@ -141,14 +91,6 @@ def _identity(v: Visitor) -> dict[str, Any]:
         "verified": v.verified,
         "claimed_email": v.claimed_email,
     }
-
-
-def _open_conversation(runtime: Runtime, customer_id: str) -> Any:
-    with runtime.db.transaction() as s:
-        conv = conv_repo.open_for_customer(s, customer_id)
-        if conv is not None:
-            s.expunge(conv)
-        return conv
 
 
 def build_router(
@@ -195,7 +137,7 @@ def build_router(
                 v = Visitor(vid, body.user_id, email, body.name)
             else:
                 v = await run_in_threadpool(verification.claim, runtime, v, email)
-        customer_id, conversation_id = await run_in_threadpool(find_customer, runtime, v)
+        customer_id, conversation_id = await run_in_threadpool(visitors.find_customer, runtime, v)
         return {
             "token": tokens.issue(v),
             **_identity(v),
@@ -287,8 +229,8 @@ def build_router(
         runtime: RuntimeDep, x_widget_token: Annotated[str | None, Header()] = None
     ) -> dict[str, Any]:
         v = tokens.read(x_widget_token)
-        customer_id, _conv = await run_in_threadpool(find_customer, runtime, v)
-        return {"items": await run_in_threadpool(history, runtime, customer_id)}
+        customer_id, _conv = await run_in_threadpool(visitors.find_customer, runtime, v)
+        return {"items": await run_in_threadpool(visitors.history, runtime, customer_id)}
 
     @router.websocket("/ws")
     async def widget_ws(ws: WebSocket, token: Annotated[str | None, Query()] = None) -> None:
@@ -303,7 +245,7 @@ def build_router(
             await ws.close(code=4401, reason=exc.detail[:120])
             return
         await ws.accept()
-        customer_id, conversation_id = await run_in_threadpool(find_customer, runtime, v)
+        customer_id, conversation_id = await run_in_threadpool(visitors.find_customer, runtime, v)
         sub = runtime.live.subscribe({customer_channel(customer_id)} if customer_id else set())
         state: dict[str, Any] = {"customer_id": customer_id, "visitor": v}
         await ws.send_json(
@@ -322,7 +264,7 @@ def build_router(
                 if kind == "conversation.message":
                     msg = m["message"]
                     if msg.get("direction") == "outbound" and msg.get("status") != "failed":
-                        await ws.send_json({"type": "message", "message": _visible(msg)})
+                        await ws.send_json({"type": "message", "message": visitors.visible(msg)})
                 elif kind == "conversation.typing" and m.get("who") != "customer":
                     await ws.send_json(
                         {
@@ -396,7 +338,7 @@ def build_router(
                     )
                 elif kind == "typing" and state["customer_id"]:
                     cid = state["customer_id"]
-                    conv = await run_in_threadpool(_open_conversation, runtime, cid)
+                    conv = await run_in_threadpool(visitors.open_conversation, runtime, cid)
                     if conv is not None:
                         channels, message = messages.conversation_typing(
                             live_channels(conv),

@@ -204,5 +204,15 @@ def end_session(session: Session, session_id: str, *, clock: Clock) -> None:
         ses.revoked_at = clock.now()
 
 
+def active_people(session: Session, roles: tuple[str, ...]) -> list[tuple[str, str, str]]:
+    """(username, display name, role) of the users with one of ``roles``, not disabled."""
+    rows = session.execute(
+        select(User.username, User.display_name, User.role)
+        .where(User.disabled_at.is_(None), User.role.in_(roles))
+        .order_by(User.username)
+    )
+    return [(u, d, r) for u, d, r in rows]
+
+
 def csrf_matches(expected: str, given: str | None) -> bool:
     return bool(given) and hmac.compare_digest(expected.encode(), (given or "").encode())

@@ -15,14 +15,12 @@ from fastapi import APIRouter, Form, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
-from sqlalchemy import select
 
 from onestory import __version__
 from onestory.app_state import Runtime
 from onestory.kit.http import problem_response
 from onestory.kit.ratelimit import TooManyRequests, client_address
 from onestory.users import service
-from onestory.users.models import User
 from onestory.users.service import SignedIn
 from onestory.web.dashboard import router as dashboard_router
 from onestory.web.sessions import LOGIN_CSRF_COOKIE, Sessions, same_origin
@@ -184,17 +182,7 @@ def build_router(sessions: Sessions) -> APIRouter:
         if wait is not None:
             return _throttled(sessions, request, wait, next)
 
-        def work() -> tuple[str, str] | None:
-            with runtime.db.transaction(write=True) as session:
-                user = service.verify_password(session, username, password)
-                if user is None:
-                    return None
-                _row, token = service.start_session(
-                    session, user, clock=runtime.clock, lifetime=sessions.lifetime
-                )
-                return token, user.role
-
-        outcome = await run_in_threadpool(work)
+        outcome = await run_in_threadpool(sessions.sign_in, username, password)
         if outcome is None:
             limiter.hit(limits.login, *account)
             limiter.hit(limits.login_client, *client)
@@ -213,17 +201,12 @@ def build_router(sessions: Sessions) -> APIRouter:
     async def logout(
         request: Request, csrf_token: Annotated[str, Form(max_length=200)] = ""
     ) -> Response:
-        runtime: Runtime = request.app.state.runtime
         who = await run_in_threadpool(sessions.signed_in, request)
         if who is not None:
             if not service.csrf_matches(who.csrf_token, csrf_token):
                 return Response("CSRF token missing or wrong", status_code=403)
 
-            def work() -> None:
-                with runtime.db.transaction(write=True) as session:
-                    service.end_session(session, who.session_id, clock=runtime.clock)
-
-            await run_in_threadpool(work)
+            await run_in_threadpool(sessions.sign_out, who.session_id)
         response = RedirectResponse("/login", status_code=303)
         sessions.clear_cookie(response)
         return response
@@ -274,13 +257,9 @@ def build_router(sessions: Sessions) -> APIRouter:
 
         def people() -> list[tuple[str, str, str]]:
             # Who can be put in a queue: users who work conversations (not disabled).
-            with runtime.db.transaction() as s:
-                rows = s.execute(
-                    select(User.username, User.display_name, User.role)
-                    .where(User.disabled_at.is_(None), User.role.in_(QUEUE_ROLES))
-                    .order_by(User.username)
-                )
-                return [(u, d, r) for u, d, r in rows]
+            return runtime.work.run_sync(
+                lambda uow: service.active_people(uow.session, QUEUE_ROLES), write=False
+            )[0]
 
         # Queues the routing sends conversations to, even before anyone works them.
         routed = sorted({conv.default_queue, *(r.queue for r in conv.routing_rules())})

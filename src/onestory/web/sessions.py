@@ -19,6 +19,7 @@ from onestory.app_state import Runtime
 from onestory.auth.service import Principal
 from onestory.config import load_secret
 from onestory.kit.errors import Forbidden
+from onestory.pipeline.uow import UnitOfWork
 from onestory.users import service
 from onestory.users.service import SignedIn
 
@@ -77,6 +78,26 @@ class Sessions:
         ):
             raise Forbidden("send the page's CSRF token in the X-CSRF-Token header")
         return who.principal
+
+    def sign_in(self, username: str, password: str) -> tuple[str, str] | None:
+        """A new session's token and the user's role, or None for a wrong password."""
+
+        def work(uow: UnitOfWork) -> tuple[str, str] | None:
+            user = service.verify_password(uow.session, username, password)
+            if user is None:
+                return None
+            _row, token = service.start_session(
+                uow.session, user, clock=self.runtime.clock, lifetime=self.lifetime
+            )
+            return token, user.role
+
+        return self.runtime.work.run_sync(work)[0]
+
+    def sign_out(self, session_id: str) -> None:
+        def work(uow: UnitOfWork) -> None:
+            service.end_session(uow.session, session_id, clock=self.runtime.clock)
+
+        self.runtime.work.run_sync(work)
 
     def set_cookie(self, response: Response, token: str) -> None:
         response.set_cookie(
