@@ -32,6 +32,7 @@ SEED = os.environ.get("ONESTORY_ST_SEED", "12")
 # Nothing is excluded: the web UI's HTML pages and the WebSockets are not in the OpenAPI
 # document at all (they cannot be tested stateless); retraining is a background job (202).
 EXCLUDED_PATHS: tuple[str, ...] = ()
+TOOL_CRASH = "SystemError: AST constructor recursion depth mismatch"
 
 
 def _wait_ready(url: str, timeout: float = 180) -> None:
@@ -74,8 +75,10 @@ def test_schemathesis_finds_no_server_error_and_no_schema_violation(
             SEED,
             "--phases",
             "examples,coverage,fuzzing",
+            # One worker: hypothesis' lambda descriptions call ast.parse, which CPython 3.11
+            # races across threads (the crash retried below).
             "--workers",
-            "2",
+            "1",
             "--request-timeout",
             "20",
             "--header",
@@ -85,6 +88,12 @@ def test_schemathesis_finds_no_server_error_and_no_schema_violation(
         run = subprocess.run(
             command, capture_output=True, text=True, timeout=240, check=False, env=env
         )
+        if run.returncode != 0 and TOOL_CRASH in run.stdout:
+            # Schemathesis itself crashed (CPython 3.11's ast.parse racing in hypothesis'
+            # lambda descriptions across threads): no finding, so run it once more.
+            run = subprocess.run(
+                command, capture_output=True, text=True, timeout=240, check=False, env=env
+            )
     finally:
         server.stop()
     server_log = (tmp_path / "server.log").read_text()
